@@ -1,0 +1,214 @@
+/**
+ * Digest: a batch of queued events becomes events, issues and per-issue
+ * counters in ONE BEGIN IMMEDIATE transaction on the main DB.
+ *
+ * Parsing, normalizing and grouping happen before the transaction, so the write
+ * lock is held only for the inserts. Counters are summed per issue across the
+ * batch and written once per issue / hour / tag value, not once per event.
+ * Idempotent on (project, event_id): an event already stored is skipped and
+ * counted nowhere, which is what makes at-least-once delivery safe.
+ */
+import type { Logger } from 'pino';
+import type { MainDb } from '../db/open.js';
+import { writeTransaction } from '../db/transaction.js';
+import { parseJsonLenient } from '../ingest/lenient-json.js';
+import type { DeadLetter, QueueRow } from '../queue/take-batch.js';
+import { eventTags } from './event-tags.js';
+import { groupEvent, type Grouping } from './grouping.js';
+import { normalizeEvent, type NormalizedEvent } from './normalize.js';
+import { digestStatements, type DigestStatements } from './statements.js';
+
+const HOUR_MS = 3_600_000;
+
+export interface PreparedEvent {
+  readonly row: QueueRow;
+  readonly event: NormalizedEvent;
+  readonly grouping: Grouping;
+  readonly tags: Array<[string, string]>;
+  readonly json: string;
+  /** Event time in epoch ms. */
+  readonly ts: number;
+}
+
+export interface BatchOutcome {
+  stored: number;
+  duplicates: number;
+  dead: DeadLetter[];
+  newIssueIds: number[];
+}
+
+interface IssueAgg {
+  readonly id: number;
+  count: number;
+  minTs: number;
+  maxTs: number;
+  newestLevel: string;
+  readonly hours: Map<number, number>;
+  readonly tags: Map<string, { key: string; value: string; count: number; minTs: number; maxTs: number }>;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function prepareEvent(row: QueueRow): PreparedEvent {
+  const raw = parseJsonLenient(row.payload.toString('utf8'));
+  const event = normalizeEvent(raw, { eventId: row.event_id, receivedAt: row.received_at / 1000 });
+  return {
+    row,
+    event,
+    grouping: groupEvent(event),
+    tags: eventTags(event),
+    json: JSON.stringify(event.data),
+    ts: Math.round(event.timestamp * 1000),
+  };
+}
+
+function widen(range: Map<string, [number, number]>, key: string | null, ts: number): void {
+  if (!key) return;
+  const r = range.get(key);
+  if (!r) range.set(key, [ts, ts]);
+  else {
+    r[0] = Math.min(r[0], ts);
+    r[1] = Math.max(r[1], ts);
+  }
+}
+
+export class Digester {
+  readonly #st: DigestStatements;
+
+  constructor(
+    private readonly db: MainDb,
+    private readonly log: Logger,
+  ) {
+    this.#st = digestStatements(db);
+  }
+
+  digest(rows: readonly QueueRow[]): BatchOutcome {
+    const dead: DeadLetter[] = [];
+    const ready: PreparedEvent[] = [];
+    for (const row of rows) {
+      try {
+        ready.push(prepareEvent(row));
+      } catch (err) {
+        dead.push({ row, error: `could not parse the event: ${message(err)}` });
+      }
+    }
+    let outcome: BatchOutcome;
+    try {
+      outcome = this.#write(ready);
+    } catch (err) {
+      // Something in the batch breaks the transaction. Find it by writing the
+      // events one by one: the good ones go in, the bad one is dead-lettered.
+      this.log.warn({ err, events: ready.length }, 'digest batch failed; retrying event by event');
+      outcome = { stored: 0, duplicates: 0, dead: [], newIssueIds: [] };
+      for (const p of ready) {
+        try {
+          const one = this.#write([p]);
+          outcome.stored += one.stored;
+          outcome.duplicates += one.duplicates;
+          outcome.dead.push(...one.dead);
+          outcome.newIssueIds.push(...one.newIssueIds);
+        } catch (e) {
+          outcome.dead.push({ row: p.row, error: `could not store the event: ${message(e)}` });
+        }
+      }
+    }
+    outcome.dead.unshift(...dead);
+    return outcome;
+  }
+
+  #write(ready: readonly PreparedEvent[]): BatchOutcome {
+    const st = this.#st;
+    return writeTransaction(this.db.sqlite, 'digest', () => {
+      const outcome: BatchOutcome = { stored: 0, duplicates: 0, dead: [], newIssueIds: [] };
+      const projects = new Map<number, boolean>();
+      const seen = new Set<string>();
+      const issues = new Map<string, IssueAgg>();
+      const releases = new Map<number, Map<string, [number, number]>>();
+      const environments = new Map<number, Map<string, [number, number]>>();
+
+      for (const p of ready) {
+        const { row, event, grouping, ts } = p;
+        const projectId = row.project_id;
+        let exists = projects.get(projectId);
+        if (exists === undefined) {
+          exists = st.projectExists.get(projectId) !== undefined;
+          projects.set(projectId, exists);
+        }
+        if (!exists) {
+          outcome.dead.push({ row, error: `project ${projectId} no longer exists` });
+          continue;
+        }
+        const eventKey = `${projectId}:${event.eventId}`;
+        if (seen.has(eventKey) || st.eventExists.get(projectId, event.eventId) !== undefined) {
+          outcome.duplicates++;
+          continue;
+        }
+        seen.add(eventKey);
+
+        const issueKey = `${projectId}:${grouping.hash}`;
+        let agg = issues.get(issueKey);
+        if (!agg) {
+          let found = st.findIssue.get(projectId, grouping.hash) as { id: number } | undefined;
+          if (!found) {
+            found = st.insertIssue.get(
+              projectId,
+              grouping.hash,
+              grouping.key,
+              grouping.title,
+              grouping.culprit,
+              grouping.type,
+              grouping.value,
+              event.level,
+              event.platform,
+              ts,
+              ts,
+            ) as { id: number };
+            outcome.newIssueIds.push(found.id);
+          }
+          agg = { id: found.id, count: 0, minTs: ts, maxTs: ts, newestLevel: event.level, hours: new Map(), tags: new Map() };
+          issues.set(issueKey, agg);
+        }
+
+        st.insertEvent.run(projectId, event.eventId, agg.id, ts, row.received_at, event.level, event.release, event.environment, p.json);
+        outcome.stored++;
+
+        agg.count++;
+        agg.minTs = Math.min(agg.minTs, ts);
+        if (ts >= agg.maxTs) {
+          agg.maxTs = ts;
+          agg.newestLevel = event.level;
+        }
+        const hour = Math.floor(ts / HOUR_MS);
+        agg.hours.set(hour, (agg.hours.get(hour) ?? 0) + 1);
+        for (const [key, value] of p.tags) {
+          const tk = `${key}\u0000${value}`;
+          const t = agg.tags.get(tk);
+          if (t) {
+            t.count++;
+            t.minTs = Math.min(t.minTs, ts);
+            t.maxTs = Math.max(t.maxTs, ts);
+          } else agg.tags.set(tk, { key, value, count: 1, minTs: ts, maxTs: ts });
+        }
+        if (!releases.has(projectId)) releases.set(projectId, new Map());
+        if (!environments.has(projectId)) environments.set(projectId, new Map());
+        widen(releases.get(projectId)!, event.release, ts);
+        widen(environments.get(projectId)!, event.environment, ts);
+      }
+
+      for (const agg of issues.values()) {
+        st.updateIssue.run(agg.count, agg.maxTs, agg.minTs, agg.maxTs, agg.newestLevel, agg.id);
+        for (const [hour, count] of agg.hours) st.addHourly.run(agg.id, hour, count);
+        for (const t of agg.tags.values()) st.addTag.run(agg.id, t.key, t.value, t.count, t.minTs, t.maxTs);
+      }
+      for (const [projectId, versions] of releases) {
+        for (const [version, [min, max]] of versions) st.addRelease.run(projectId, version, min, max);
+      }
+      for (const [projectId, names] of environments) {
+        for (const [name, [min, max]] of names) st.addEnvironment.run(projectId, name, min, max);
+      }
+      return outcome;
+    }, this.log);
+  }
+}

@@ -1,0 +1,37 @@
+/** Entry point of the foreman process: `node dist/foreman.js`. See foreman/foreman.ts. */
+import { loadConfigOrExit } from './config.js';
+import { migrateAll } from './db/migrate.js';
+import { openMainDb, openQueueDb } from './db/open.js';
+import { Foreman } from './foreman/foreman.js';
+import { acquireForemanLock, ForemanLockedError } from './foreman/lock.js';
+import { createLogger } from './log.js';
+
+const config = loadConfigOrExit();
+const log = createLogger(config, 'foreman');
+
+let lock;
+try {
+  await migrateAll(config);
+  lock = acquireForemanLock(config.dataDir);
+} catch (err) {
+  if (err instanceof ForemanLockedError) {
+    process.stderr.write(`sluice foreman: ${err.message}\n`);
+    process.exit(75); // EX_TEMPFAIL
+  }
+  throw err;
+}
+const main = openMainDb(config);
+const queue = openQueueDb(config);
+const foreman = new Foreman(config, main, queue, log);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    log.info({ signal }, 'foreman stopping after the batch in hand');
+    foreman.stop();
+  });
+}
+log.info({ dataDir: config.dataDir }, 'foreman started');
+await foreman.run();
+main.close();
+queue.close();
+lock.release();
+log.info(foreman.stats, 'foreman stopped');

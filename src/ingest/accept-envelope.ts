@@ -1,0 +1,104 @@
+/**
+ * POST /api/:projectId/envelope/ — authenticate, bound and decode the body, read
+ * the envelope just enough to find its event item, enqueue it, answer after commit.
+ * Everything else about the event is the foreman's business.
+ * https://develop.sentry.dev/sdk/data-model/envelopes/
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { normalizeEventId } from '../digest/normalize.js';
+import { BadRequestError, PayloadTooLargeError } from '../errors.js';
+import type { Enqueuer } from '../queue/enqueue.js';
+import { requestAuth } from './auth.js';
+import { checkEnvelopeDsn, checkKey } from './authenticate.js';
+import { decodeBody } from './decode-body.js';
+import { EnvelopeReader } from './envelope-reader.js';
+import type { KeyCache } from './key-cache.js';
+import { parseJsonLenient } from './lenient-json.js';
+
+export interface IngestContext {
+  readonly config: Config;
+  readonly keys: KeyCache;
+  readonly enqueuer: Enqueuer;
+}
+
+export interface IngestAnswer {
+  id?: string;
+}
+
+// Only errors become issues; every other item type is acknowledged and dropped
+// (transactions, sessions, attachments, replays, logs, … are not Sluice's job).
+const keepEvents = (type: string): boolean => type === 'event';
+
+export function authenticateRequest(ctx: IngestContext, req: FastifyRequest, projectId: number): string | null {
+  const auth = requestAuth({
+    xSentryAuth: req.headers['x-sentry-auth'],
+    authorization: req.headers.authorization,
+    query: req.query as Record<string, unknown>,
+  });
+  if (auth) checkKey(ctx.keys, auth.publicKey, projectId);
+  return auth?.publicKey ?? null;
+}
+
+/** Refuses a declared oversize body before reading a byte of it. */
+export function checkDeclaredLength(req: FastifyRequest, max: number): void {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) {
+    throw new PayloadTooLargeError(`request body of ${declared} bytes is over the limit of ${max} bytes`);
+  }
+}
+
+/** Only for envelopes whose header lacks event_id (the spec requires it with an event item). */
+function eventIdFromPayload(payload: Buffer): string {
+  let parsed: unknown;
+  try {
+    parsed = parseJsonLenient(payload.toString('utf8'));
+  } catch (err) {
+    throw new BadRequestError(`event item is not valid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new BadRequestError('event item must be a JSON object');
+  }
+  return normalizeEventId((parsed as Record<string, unknown>).event_id) ?? randomUUID().replaceAll('-', '');
+}
+
+export async function acceptEnvelope(ctx: IngestContext, req: FastifyRequest, projectId: number): Promise<IngestAnswer> {
+  const receivedAt = Date.now();
+  const { limits } = ctx.config;
+  const requestKey = authenticateRequest(ctx, req, projectId);
+  checkDeclaredLength(req, limits.maxRequestBytes);
+
+  const reader = new EnvelopeReader({ keep: keepEvents, maxItemBytes: limits.maxEventBytes });
+  await decodeBody(
+    req.raw,
+    req.headers['content-encoding'],
+    { maxCompressedBytes: limits.maxRequestBytes, maxDecompressedBytes: limits.maxEnvelopeBytes },
+    (chunk) => reader.push(chunk),
+  );
+  const envelope = reader.end();
+  checkEnvelopeDsn(ctx.keys, envelope.headers.dsn, requestKey, projectId);
+
+  // "Envelopes may contain at most one event item" (develop.sentry.dev, Envelope Items).
+  if (envelope.items.length > 1) throw new BadRequestError('envelope has more than one event item');
+  const item = envelope.items[0];
+  const rawId = envelope.headers.event_id;
+  const headerId = rawId === undefined || rawId === null ? null : normalizeEventId(rawId);
+  // Only the kept event needs a valid id; envelopes of dropped items (e.g. a cocoa
+  // transaction with a made-up id) are acknowledged like any other.
+  if (!item) return headerId ? { id: headerId } : {};
+  if (rawId !== undefined && rawId !== null && headerId === null) {
+    throw new BadRequestError('envelope header "event_id" must be 32 hex characters or a UUID');
+  }
+
+  const eventId = headerId ?? eventIdFromPayload(item.payload);
+  await ctx.enqueuer.enqueue({
+    projectId,
+    eventId,
+    receivedAt,
+    source: 'envelope',
+    headers: JSON.stringify(envelope.headers),
+    payload: item.payload,
+  });
+  return { id: eventId };
+}

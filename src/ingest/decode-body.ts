@@ -1,0 +1,334 @@
+/**
+ * Streaming request-body decoding for the ingest endpoints: undoes Content-Encoding while the
+ * bytes arrive and enforces both size limits as they are crossed, never after the fact.
+ *
+ * Protocol (docs/sentry-protocol.md, "Encodings" and "Limits"): `gzip` (alias `x-gzip`),
+ * `deflate` (zlib-wrapped, but some clients send raw deflate), `br`, `zstd`; empty, `identity` and
+ * `UTF-8` mean "not encoded" (some Ruby and Android SDK versions send `UTF-8`). Requests are capped
+ * at 20 MiB as sent and 100–200 MiB decompressed, so a compression bomb must be cut off at the
+ * decompressed limit while it inflates, with the decompressor destroyed at once.
+ */
+import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { Decompress as ZstdDecompress } from 'fzstd';
+import { BadRequestError, HttpError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
+
+export interface DecodeLimits { maxCompressedBytes: number; maxDecompressedBytes: number }
+
+type Coding = 'identity' | 'gzip' | 'deflate' | 'br' | 'zstd';
+
+// `utf-8` is no content coding at all, but Ruby and Android SDKs send it; RFC 9110 §8.4.1.3:
+// recipients SHOULD treat `x-gzip` as `gzip`.
+const CODINGS: ReadonlyMap<string, Coding> = new Map([
+  ['identity', 'identity'], ['utf-8', 'identity'], ['utf8', 'identity'], ['gzip', 'gzip'],
+  ['x-gzip', 'gzip'], ['deflate', 'deflate'], ['br', 'br'], ['zstd', 'zstd'],
+]);
+
+/** zlib output step: big enough to keep the thread-pool round trips few on large bodies,
+ * small enough that one step can overshoot the decompressed limit by only 64 KiB. */
+const ZLIB_CHUNK = 64 * 1024;
+
+/** RFC 9659 §3: zstd as an HTTP content coding keeps its window at 8 MB, and decoders MAY
+ * refuse larger ones. fzstd allocates the whole window the moment it reads a frame header (up to
+ * 2 GiB on a 14-byte request) and copies it on every block, so larger windows are refused. */
+const ZSTD_MAX_WINDOW = 8 * 1024 * 1024;
+
+/** Content-Encoding lists codings in the order they were applied (RFC 9110 §8.4). */
+function parseContentEncoding(header: string | undefined): Coding {
+  const applied: Coding[] = [];
+  for (const raw of (header ?? '').split(',')) {
+    const name = raw.trim().toLowerCase();
+    if (name === '') continue;
+    const coding = CODINGS.get(name);
+    if (coding === undefined) {
+      const expected = 'gzip, x-gzip, deflate, br, zstd or identity';
+      throw new UnsupportedMediaTypeError(`unsupported Content-Encoding ${JSON.stringify(name)}: expected ${expected}`);
+    }
+    if (coding !== 'identity') applied.push(coding);
+  }
+  // Stacked codings ("gzip, br") are legal HTTP but no Sentry SDK sends them; one decoder keeps
+  // the limit accounting and the error messages exact.
+  if (applied.length > 1) {
+    throw new UnsupportedMediaTypeError(
+      `Content-Encoding ${JSON.stringify(header?.trim())} applies several codings; only one is supported`,
+    );
+  }
+  return applied[0] ?? 'identity';
+}
+
+export function formatBytes(n: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  }
+  return `${n} bytes`;
+}
+
+/** What a decoder tells the reading loop. `output` never throws; after `fail`, nothing counts. */
+type Hooks = Record<'done' | 'pause' | 'resume', () => void> & {
+  output(chunk: Buffer): void;
+  fail(err: unknown): void;
+  stopped(): boolean;
+};
+type Decoder = { write(chunk: Buffer): void; end(): void; destroy(): void };
+
+const truncated = (coding: string) =>
+  new BadRequestError(`compressed body is truncated: the ${coding} stream ended early`);
+const corrupt = (coding: string, why: string) =>
+  new BadRequestError(`request body is not valid ${coding} data (${why})`);
+
+function zlibDecoder(kind: 'gzip' | 'deflate' | 'deflate-raw' | 'br', h: Hooks): Decoder {
+  const opts = { chunkSize: ZLIB_CHUNK };
+  const z =
+    kind === 'gzip' ? zlib.createGunzip(opts)
+    : kind === 'deflate' ? zlib.createInflate(opts)
+    : kind === 'deflate-raw' ? zlib.createInflateRaw(opts)
+    : zlib.createBrotliDecompress(opts);
+  const label = kind === 'deflate-raw' ? 'deflate' : kind;
+  z.on('data', h.output);
+  z.on('end', h.done);
+  z.on('drain', h.resume);
+  z.on('error', (err: NodeJS.ErrnoException) => {
+    // zlib says Z_BUF_ERROR ("unexpected end of file") when the input ran out mid-stream;
+    // brotli cannot tell garbage from a cut stream and says the same for both.
+    h.fail(err.code === 'Z_BUF_ERROR' ? truncated(label) : corrupt(label, err.message));
+  });
+  return {
+    // Backpressure: the source waits while zlib's input queue is full, so a large body is never
+    // buffered whole before being inflated.
+    write: (chunk) => void (z.write(chunk) || h.pause()),
+    end: () => z.end(),
+    destroy: () => z.destroy(),
+  };
+}
+
+/** RFC 1950 §2.2: CM (low nibble of CMF) is 8 and CMF*256+FLG is a multiple of 31. A raw
+ * stream whose first block is stored has zero padding bits there, so it cannot look like this. */
+function isZlibHeader(cmf: number, flg: number): boolean {
+  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && (cmf * 256 + flg) % 31 === 0;
+}
+
+function deflateDecoder(h: Hooks): Decoder {
+  let inner: Decoder | null = null;
+  let head: Buffer | null = null;
+  return {
+    write(chunk) {
+      if (inner) return inner.write(chunk);
+      head = head ? Buffer.concat([head, chunk]) : chunk;
+      if (head.length < 2) return;
+      inner = zlibDecoder(isZlibHeader(head[0]!, head[1]!) ? 'deflate' : 'deflate-raw', h);
+      inner.write(head);
+      head = null;
+    },
+    end: () => (inner ? inner.end() : h.fail(truncated('deflate'))),
+    destroy: () => inner?.destroy(),
+  };
+}
+
+/**
+ * Walks zstd frame and block headers (RFC 8878 §3.1) ahead of fzstd, skipping block contents,
+ * so that a frame whose window or declared content size is too big is refused before fzstd
+ * allocates memory for it. Costs a few operations per block, not per byte.
+ */
+class ZstdFrameGuard {
+  private head: number[] = [];
+  private want = 4; // header bytes needed before the next decision
+  private skip = 0; // block content (plus checksum) bytes to pass over
+  private inFrame = false;
+  private checksumBytes = 0;
+
+  constructor(private readonly maxContent: number) {}
+
+  scan(chunk: Uint8Array): void {
+    for (let i = 0; i < chunk.length; ) {
+      const n = Math.min(this.skip, chunk.length - i);
+      this.skip -= n;
+      i += n;
+      if (i === chunk.length) break;
+      this.head.push(chunk[i++]!);
+      if (this.head.length === this.want) this.step();
+    }
+  }
+
+  private step(): void {
+    const h = this.head;
+    const le = (at: number, n: number) => {
+      let v = 0;
+      for (let k = n - 1; k >= 0; k--) v = v * 256 + h[at + k]!;
+      return v;
+    };
+    const next = (want: number, skip: number) => {
+      this.head = [];
+      this.want = want;
+      this.skip = skip;
+    };
+    if (this.inFrame) {
+      // Block_Header: Last_Block (1 bit), Block_Type (2), Block_Size (21); RLE content is 1 byte.
+      const v = le(0, 3);
+      const type = (v >> 1) & 3;
+      if (type === 3) throw corrupt('zstd', 'reserved block type');
+      const content = type === 1 ? 1 : v >>> 3;
+      this.inFrame = (v & 1) === 0;
+      return this.inFrame ? next(3, content) : next(4, content + this.checksumBytes);
+    }
+    const magic = le(0, 4);
+    if ((magic & 0xfffffff0) >>> 0 === 0x184d2a50) {
+      // Skippable frame: 4-byte magic, 4-byte size, content nobody decodes.
+      return h.length < 8 ? void (this.want = 8) : next(4, le(4, 4));
+    }
+    if (magic !== 0xfd2fb528) throw corrupt('zstd', 'bad frame magic number');
+    if (h.length < 5) return void (this.want = 5);
+    // Frame_Header_Descriptor: FCS_Field_Size (2 bits), Single_Segment (1), unused, reserved,
+    // Content_Checksum (1), Dictionary_ID size (2). Window_Descriptor unless single-segment.
+    const fhd = h[4]!;
+    const single = (fhd >> 5) & 1;
+    const fcsBytes = fhd >> 6 === 0 ? single : 1 << (fhd >> 6);
+    const size = 6 - single + [0, 1, 2, 4][fhd & 3]! + fcsBytes;
+    if (h.length < size) return void (this.want = size);
+    const fcs = fcsBytes === 0 ? null : le(size - fcsBytes, fcsBytes) + (fcsBytes === 2 ? 256 : 0);
+    const base = 2 ** (10 + (h[5]! >> 3));
+    const window = single ? fcs! : base + (base / 8) * (h[5]! & 7);
+    if (fcs !== null && fcs > this.maxContent) {
+      throw new PayloadTooLargeError(
+        `zstd frame declares ${fcs} bytes of content, over the ${formatBytes(this.maxContent)} decompressed limit`,
+      );
+    }
+    if (window > ZSTD_MAX_WINDOW) {
+      throw new PayloadTooLargeError(
+        `zstd window of ${formatBytes(window)} is over the ${formatBytes(ZSTD_MAX_WINDOW)} allowed for HTTP (RFC 9659)`,
+      );
+    }
+    this.checksumBytes = fhd & 4 ? 4 : 0;
+    this.inFrame = true;
+    next(3, 0);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function zstdDecoder(h: Hooks, maxContent: number): Decoder {
+  const guard = new ZstdFrameGuard(maxContent);
+  const stop = new Error('stop'); // unwinds fzstd out of a chunk once the reading loop failed
+  // fzstd decodes synchronously and hands over one fresh block (≤ 128 KiB) at a time.
+  const dec = new ZstdDecompress((block) => {
+    if (block.length > 0) h.output(Buffer.from(block.buffer, block.byteOffset, block.length));
+    if (h.stopped()) throw stop;
+  });
+  const run = (fn: () => unknown): boolean => {
+    try {
+      return fn(), true;
+    } catch (err) {
+      // fail() keeps the first error, so `stop` and the limit/sink error it stands for are fine.
+      if (err instanceof HttpError) h.fail(err);
+      else if ((err as { code?: unknown }).code === 5) h.fail(truncated('zstd')); // UnexpectedEOF
+      else h.fail(corrupt('zstd', err instanceof Error ? err.message : String(err)));
+      return false;
+    }
+  };
+  return {
+    write: (chunk) => void run(() => (guard.scan(chunk), dec.push(chunk))),
+    end: () => void (run(() => dec.push(EMPTY, true)) && h.done()),
+    destroy: () => {},
+  };
+}
+
+function makeDecoder(coding: Exclude<Coding, 'identity'>, h: Hooks, limits: DecodeLimits): Decoder {
+  return coding === 'deflate' ? deflateDecoder(h)
+    : coding === 'zstd' ? zstdDecoder(h, limits.maxDecompressedBytes)
+    : zlibDecoder(coding, h);
+}
+
+/**
+ * Reads `source`, undoes Content-Encoding and hands each decoded chunk to `sink` as it comes.
+ * Resolves with the number of decoded bytes. An empty body decodes to nothing whatever its
+ * declared encoding (clients that compress "if non-empty" still label empty bodies).
+ *
+ * On failure the decompressor is destroyed and the source is paused and detached, but not
+ * destroyed: destroying an IncomingMessage destroys its socket, and then the 413/400 answer could
+ * never reach the SDK (mobile SDKs keep retrying envelopes lost to network errors). The HTTP
+ * layer should answer with `Connection: close`. This mirrors Fastify's own body-limit handling.
+ */
+export function decodeBody(
+  source: NodeJS.ReadableStream | Readable,
+  contentEncoding: string | undefined,
+  limits: DecodeLimits,
+  sink: (chunk: Buffer) => void,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const coding = parseContentEncoding(contentEncoding); // a throw here rejects with the 415
+    const limitError = (what: string, limit: number) =>
+      new PayloadTooLargeError(`${what} exceeds the ${formatBytes(limit)} limit`);
+    const as = coding === 'identity' ? '' : ` (${coding})`;
+    let settled = false;
+    let ended = false;
+    let received = 0;
+    let decoded = 0;
+    let decoder: Decoder | null = null;
+
+    // onError stays attached: a client aborting after we are done must not become an uncaught
+    // 'error' event.
+    const detach = () => void source.off('data', onData).off('end', onEnd).off('close', onClose);
+    const hooks: Hooks = {
+      output(chunk) {
+        if (settled) return;
+        decoded += chunk.length;
+        if (decoded > limits.maxDecompressedBytes) {
+          const what = as ? `decompressed request body${as}` : 'request body';
+          return hooks.fail(limitError(what, limits.maxDecompressedBytes));
+        }
+        try {
+          sink(chunk);
+        } catch (err) {
+          hooks.fail(err); // e.g. the envelope parser refusing the input: stop reading now
+        }
+      },
+      fail(err) {
+        if (settled) return;
+        settled = true;
+        detach();
+        source.pause();
+        decoder?.destroy();
+        reject(err);
+      },
+      done: () => void (settled || ((settled = true), detach(), resolve(decoded))),
+      stopped: () => settled,
+      pause: () => void source.pause(),
+      resume: () => void (settled || source.resume()),
+    };
+
+    function onData(chunk: Buffer | string): void {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (settled || buf.length === 0) return;
+      received += buf.length;
+      if (received > limits.maxCompressedBytes) {
+        return hooks.fail(limitError(as ? `request body as sent${as}` : 'request body', limits.maxCompressedBytes));
+      }
+      // Identity, the hot path: no decoder object, no stream, just counting and the sink.
+      if (coding === 'identity') return hooks.output(buf);
+      (decoder ??= makeDecoder(coding, hooks, limits)).write(buf);
+    }
+    function onEnd(): void {
+      ended = true;
+      if (decoder === null) hooks.done(); // identity, or an empty body
+      else decoder.end();
+    }
+    const onClose = () => ended || hooks.fail(new BadRequestError('request body aborted before it was complete'));
+    const onError = () => hooks.fail(new BadRequestError('request body aborted: the client connection failed'));
+
+    if ((source as Readable).destroyed && !(source as Readable).readableEnded) {
+      return hooks.fail(new BadRequestError('request body aborted before it was read'));
+    }
+    source.on('data', onData).on('end', onEnd).on('close', onClose).on('error', onError);
+    source.resume(); // 'data' alone does not restart a stream someone paused explicitly
+  });
+}
+
+/** Convenience for bodies that are wanted whole (store endpoint, small envelopes). */
+export async function readDecodedBody(
+  source: NodeJS.ReadableStream | Readable,
+  contentEncoding: string | undefined,
+  limits: DecodeLimits,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const length = await decodeBody(source, contentEncoding, limits, (chunk) => void chunks.push(chunk));
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+}
