@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { BadRequestError } from '../../src/errors.js';
+import { parseIssueSearch } from '../../src/issues/search-query.js';
+
+const empty = { text: [], states: [], levels: [], tags: [] };
+
+describe('parseIssueSearch', () => {
+  it.each([
+    ['', empty],
+    ['   ', empty],
+    ['TypeError', { ...empty, text: ['TypeError'] }],
+    ['cannot read', { ...empty, text: ['cannot', 'read'] }],
+    ['"cannot read property"', { ...empty, text: ['cannot read property'] }],
+    ['is:resolved', { ...empty, states: ['resolved'] }],
+    ['is:Muted is:unresolved', { ...empty, states: ['muted', 'unresolved'] }],
+    ['level:error', { ...empty, levels: ['error'] }],
+    ['release:shop@1.4.2', { ...empty, tags: [{ key: 'release', value: 'shop@1.4.2' }] }],
+    ['environment:production', { ...empty, tags: [{ key: 'environment', value: 'production' }] }],
+    ['browser:"Chrome 120"', { ...empty, tags: [{ key: 'browser', value: 'Chrome 120' }] }],
+    ['url:https://x.test/a?b=c', { ...empty, tags: [{ key: 'url', value: 'https://x.test/a?b=c' }] }],
+    ['user:id:42', { ...empty, tags: [{ key: 'user', value: 'id:42' }] }],
+    ['msg:"say \\"hi\\""', { ...empty, tags: [{ key: 'msg', value: 'say "hi"' }] }],
+    ['empty:""', { ...empty, tags: [{ key: 'empty', value: '' }] }],
+    [
+      'Order is:unresolved  release:"a b"  checkout level:warning',
+      { text: ['Order', 'checkout'], states: ['unresolved'], levels: ['warning'], tags: [{ key: 'release', value: 'a b' }] },
+    ],
+    ['http://example.com', { ...empty, tags: [{ key: 'http', value: '//example.com' }] }],
+    ['<script>alert(1)</script>', { ...empty, text: ['<script>alert(1)</script>'] }],
+  ])('%j', (query, expected) => {
+    expect(parseIssueSearch(query)).toEqual(expected);
+  });
+
+  it.each([
+    ['"unterminated', /unterminated quote starting at character 1/],
+    ['is:', /"is:" needs a value/],
+    ['is:fixed', /"is:fixed" is not a state/],
+    ['level:loud', /"level:loud" is not a level/],
+    ['release:"a"b', /expected a space after the term at character 1/],
+    ['x'.repeat(1001), /at most 1000 characters/],
+    [Array.from({ length: 21 }, (_, i) => `w${i}`).join(' '), /at most 20 terms/],
+  ])('%j is refused with a reason', (query, message) => {
+    expect(() => parseIssueSearch(query)).toThrow(BadRequestError);
+    expect(() => parseIssueSearch(query)).toThrow(message);
+  });
+});
