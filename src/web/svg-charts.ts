@@ -1,0 +1,69 @@
+/**
+ * Charts as inline SVG, rendered on the server: they cost no script (the CSP
+ * allows none inline) and show without JavaScript. Colours come from classes
+ * styled by the stylesheet, not from style attributes, which the CSP would block.
+ */
+
+/** The only text that enters these charts is ours, but escape it anyway: markup is markup. */
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function round(n: number): string {
+  return String(Math.round(n * 10) / 10);
+}
+
+export interface SparklineOptions {
+  width?: number;
+  height?: number;
+  /** Accessible description, e.g. "events in the last 24 hours". */
+  label?: string;
+}
+
+/** Bars of `counts` (oldest first), scaled to the largest; empty buckets show as a baseline tick. */
+export function sparkline(counts: readonly number[], opts: SparklineOptions = {}): string {
+  const width = opts.width ?? 96;
+  const height = opts.height ?? 24;
+  const max = Math.max(1, ...counts);
+  const step = width / Math.max(1, counts.length);
+  const bar = Math.max(1, step - 1);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const label = `${total} ${opts.label ?? 'events'}`;
+  const bars = counts
+    .map((c, i) => {
+      const h = c === 0 ? 1 : Math.max(2, (c / max) * (height - 1));
+      return `<rect class="${c === 0 ? 'spark-empty' : 'spark-bar'}" x="${round(i * step)}" y="${round(height - h)}" width="${round(bar)}" height="${round(h)}"/>`;
+    })
+    .join('');
+  return `<svg class="sparkline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(label)}"><title>${esc(label)}</title>${bars}</svg>`;
+}
+
+export interface HistogramBucket {
+  /** Shown on hover, e.g. "2026-11-21". */
+  label: string;
+  count: number;
+}
+
+/** A labelled bar chart (the issue page's 30-day histogram): each bar says its day and count on hover. */
+export function histogram(buckets: readonly HistogramBucket[], opts: { width?: number; height?: number } = {}): string {
+  const width = opts.width ?? 600;
+  const height = opts.height ?? 80;
+  const axis = 14;
+  const plot = height - axis;
+  const max = Math.max(1, ...buckets.map((b) => b.count));
+  const step = width / Math.max(1, buckets.length);
+  const bars = buckets
+    .map((b, i) => {
+      const h = b.count === 0 ? 1 : Math.max(2, (b.count / max) * (plot - 2));
+      const tip = `${b.label}: ${b.count} event${b.count === 1 ? '' : 's'}`;
+      return `<g><title>${esc(tip)}</title><rect class="${b.count === 0 ? 'hist-empty' : 'hist-bar'}" x="${round(i * step + 1)}" y="${round(plot - h)}" width="${round(Math.max(1, step - 2))}" height="${round(h)}"/></g>`;
+    })
+    .join('');
+  const first = buckets[0]?.label ?? '';
+  const last = buckets.at(-1)?.label ?? '';
+  const axisText =
+    `<text class="hist-axis" x="0" y="${height - 2}">${esc(first)}</text>` +
+    `<text class="hist-axis" x="${width}" y="${height - 2}" text-anchor="end">${esc(last)}</text>` +
+    `<text class="hist-axis" x="${width}" y="10" text-anchor="end">max ${max}</text>`;
+  return `<svg class="histogram" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" role="img" aria-label="events per day"><line class="hist-base" x1="0" y1="${plot}" x2="${width}" y2="${plot}"/>${bars}${axisText}</svg>`;
+}
