@@ -22,6 +22,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Templates and static assets are read at run time (dist/web/views.js looks two levels up).
+COPY views ./views
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

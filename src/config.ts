@@ -8,6 +8,7 @@ import path from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type SyncMode = 'full' | 'normal';
+export type RegistrationMode = 'closed' | 'invite' | 'open';
 
 export interface Config {
   /** Folder holding every SQLite file (main DB, queue DB, lock files). */
@@ -40,8 +41,45 @@ export interface Config {
     /** Safety poll in case an inotify wake-up is missed. */
     readonly pollMs: number;
   };
+  readonly email: {
+    /** undefined: no SMTP configured; alerts stay in the outbox, marked unsent. */
+    readonly smtp:
+      | {
+          readonly host: string;
+          readonly port: number;
+          readonly user: string | undefined;
+          readonly password: string | undefined;
+          /** TLS from the first byte (port 465); otherwise STARTTLS as `starttls` says. */
+          readonly secure: boolean;
+          readonly starttls: 'require' | 'opportunistic' | 'off';
+        }
+      | undefined;
+    readonly from: string;
+  };
+  /** The "mute until N events within W" choices offered on issue pages. */
+  readonly muteVolumeChoices: ReadonlyArray<{ readonly count: number; readonly windowMs: number }>;
+  readonly alerts: {
+    /** Mails sent at once by the foreman. */
+    readonly concurrency: number;
+    /** Attempts before a mail is marked failed. */
+    readonly maxAttempts: number;
+    /** First retry delay; doubled per attempt. */
+    readonly retryBaseMs: number;
+    /** Alert mails per recipient per hour; past it, one summary instead. */
+    readonly hourlyCap: number;
+  };
   /** How often workers look for changed project keys. */
   readonly keyRefreshMs: number;
+  readonly accounts: {
+    /** Who may create an account: nobody (`closed`), holders of an invitation link (`invite`), anyone (`open`). */
+    readonly registration: RegistrationMode;
+    /** First start only: the superuser to create while no user exists yet. */
+    readonly createSuperuser: { readonly email: string; readonly password: string } | undefined;
+    /** A session ends after this long without a request (sliding). */
+    readonly sessionLifetimeMs: number;
+    /** Cookies get `Secure` (and the `__Host-` prefix) when BASE_URL is https. */
+    readonly secureCookies: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -89,6 +127,44 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, choices: r
   return v;
 }
 
+/** Durations as a number with a unit: "30m", "12h", "14d". */
+function duration(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const m = /^(\d+)\s*(s|m|h|d)$/i.exec(raw.trim());
+  const units = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  const v = m ? Number(m[1]) * units[m[2]!.toLowerCase() as keyof typeof units] : NaN;
+  if (!(v >= min && v <= max)) throw new ConfigError(name, raw, `a duration such as 30m, 12h or 14d, from ${min / 60_000} minutes to ${max / 86_400_000} days`);
+  return v;
+}
+
+/** `email:password`, split at the first colon (an email has none; a password may). */
+function superuser(env: Env, name: string): { email: string; password: string } | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const i = raw.indexOf(':');
+  const email = raw.slice(0, i).trim().toLowerCase();
+  const password = raw.slice(i + 1);
+  // The value is a secret: the message must not echo it.
+  if (i < 0 || !/^[^\s@:]+@[^\s@:]+$/.test(email) || password.length < 8) {
+    throw new ConfigError(name, '…', 'email:password with a password of at least 8 characters');
+  }
+  return { email, password };
+}
+
+/** `count/window` pairs, comma-separated: "5/1h,100/24h". */
+function volumeChoices(env: Env, name: string, fallback: string): Array<{ count: number; windowMs: number }> {
+  const raw = str(env, name, fallback);
+  const units = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return raw.split(',').map((part) => {
+    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*([mhd])\s*$/i.exec(part);
+    const count = Number(m?.[1]);
+    const windowMs = Number(m?.[2]) * (m ? units[m[3]!.toLowerCase() as keyof typeof units] : NaN);
+    if (!m || !(count > 0) || !(windowMs > 0)) throw new ConfigError(name, raw, 'comma-separated count/window pairs such as 5/1h,100/24h');
+    return { count, windowMs };
+  });
+}
+
 function url(env: Env, name: string, fallback: string): string {
   const raw = str(env, name, fallback);
   let parsed: URL;
@@ -110,14 +186,15 @@ export function loadConfig(env: Env = process.env): Config {
   const port = int(env, 'PORT', 8000, 0, 65535);
   // 0.0.0.0: reachable from SDKs on other hosts and inside containers.
   const host = str(env, 'HOST', '0.0.0.0');
+  // Without a configured URL, DSNs point at this machine's port, right for local trials.
+  const baseUrl = url(env, 'BASE_URL', `http://localhost:${port}`);
   const config: Config = {
     dataDir,
     mainDbPath: path.join(dataDir, 'sluice.db'),
     queueDbPath: path.join(dataDir, 'queue.db'),
     host,
     port,
-    // Without a configured URL, DSNs point at this machine's port, right for local trials.
-    baseUrl: url(env, 'BASE_URL', `http://localhost:${port}`),
+    baseUrl,
     // One worker per core: ingest is CPU-bound (decompression, parsing), not I/O-bound.
     webConcurrency: int(env, 'WEB_CONCURRENCY', Math.max(1, os.availableParallelism()), 1, 256),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -141,8 +218,45 @@ export function loadConfig(env: Env = process.env): Config {
       // inotify wakes the foreman; this poll only covers a missed wake-up.
       pollMs: int(env, 'FOREMAN_POLL_MS', 2000, 50, 600_000),
     },
+    email: {
+      smtp: env.EMAIL_HOST?.trim()
+        ? {
+            host: str(env, 'EMAIL_HOST', ''),
+            // 587: the submission port, which every provider offers with STARTTLS.
+            port: int(env, 'EMAIL_PORT', 587, 1, 65535),
+            user: env.EMAIL_USER?.trim() || undefined,
+            password: env.EMAIL_PASSWORD || undefined,
+            secure: oneOf(env, 'EMAIL_SECURE', 'false', ['true', 'false']) === 'true',
+            // opportunistic: use TLS when the server offers it, as most MTAs do.
+            starttls: oneOf(env, 'EMAIL_STARTTLS', 'opportunistic', ['require', 'opportunistic', 'off']),
+          }
+        : undefined,
+      // A From on the server's own host: mail from a made-up domain is often refused.
+      from: str(env, 'EMAIL_FROM', `Sluice <sluice@${new URL(baseUrl).hostname}>`),
+    },
+    // Sentry's own defaults for "ignore until": a few in an hour, or a hundred in a day.
+    muteVolumeChoices: volumeChoices(env, 'MUTE_VOLUME_CHOICES', '5/1h,100/24h,1000/7d'),
+    alerts: {
+      // 4: enough to drain a burst quickly without looking like a flood to the SMTP server.
+      concurrency: int(env, 'ALERT_CONCURRENCY', 4, 1, 64),
+      // 8 attempts with doubling from 30 s: retries for about two hours before giving up.
+      maxAttempts: int(env, 'ALERT_MAX_ATTEMPTS', 8, 1, 100),
+      retryBaseMs: int(env, 'ALERT_RETRY_BASE_MS', 30_000, 10, 3_600_000),
+      // 20 per hour: a bad deploy makes one summary mail, not hundreds.
+      hourlyCap: int(env, 'ALERT_HOURLY_CAP', 20, 1, 10_000),
+    },
     // 1 s: a new or disabled key takes effect within a second or two, at one tiny query per second.
     keyRefreshMs: int(env, 'KEY_REFRESH_MS', 1000, 50, 600_000),
+    accounts: {
+      // closed: a fresh install exposed on the internet must not let strangers sign up.
+      registration: oneOf<RegistrationMode>(env, 'USER_REGISTRATION', 'closed', ['closed', 'invite', 'open']),
+      // Unset: the first superuser comes from `cli createsuperuser`, keeping the password out of the environment.
+      createSuperuser: superuser(env, 'CREATE_SUPERUSER'),
+      // 14 days without a visit: people who look weekly stay signed in, a forgotten laptop does not for long.
+      sessionLifetimeMs: duration(env, 'SESSION_LIFETIME', 14 * 86_400_000, 5 * 60_000, 365 * 86_400_000),
+      // A cookie marked Secure is never sent over plain http, so follow the public URL's scheme.
+      secureCookies: baseUrl.startsWith('https:'),
+    },
   };
   return deepFreeze(config);
 }

@@ -56,6 +56,13 @@ export class UnsupportedMediaTypeError extends HttpError {
   }
 }
 
+/** Too many attempts of something guarded (sign-in); the message says when to retry (429). */
+export class TooManyRequestsError extends HttpError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, message, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
+}
+
 /** The server is temporarily unable to take the request; the client may retry (503). */
 export class ServiceUnavailableError extends HttpError {
   constructor(message: string, retryAfterSeconds = 5) {

@@ -8,12 +8,17 @@ import { buildApp } from './app.js';
 import { loadConfigOrExit } from './config.js';
 import { migrateAll } from './db/migrate.js';
 import { createLogger } from './log.js';
+import { openMainDb } from './db/open.js';
+import { ensureInitialSuperuser } from './users/initial-superuser.js';
 
 const config = loadConfigOrExit();
 
 if (cluster.isPrimary) {
   const log = createLogger(config, 'server');
   await migrateAll(config);
+  // Before any worker exists, so the first sign-in page already has its superuser.
+  const main = openMainDb(config);
+  await ensureInitialSuperuser(config, main, log).finally(() => main.close());
   let stopping = false;
   const fork = () => cluster.fork();
   cluster.on('exit', (worker, code, signal) => {

@@ -9,6 +9,8 @@ export interface Project {
   readonly name: string;
   readonly slug: string;
   readonly createdAt: number;
+  /** null: made by the CLI without a team; superusers only. */
+  readonly teamId: number | null;
 }
 
 export interface ProjectKey {
@@ -24,7 +26,7 @@ export function newPublicKey(): string {
   return randomBytes(16).toString('hex');
 }
 
-export function slugify(name: string): string {
+export function slugify(name: string, fallback = 'project'): string {
   const slug = name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -32,13 +34,23 @@ export function slugify(name: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 50);
-  return slug || 'project';
+  return slug || fallback;
 }
 
-export function createProject(db: MainDb, name: string, now = Date.now()): { project: Project; key: ProjectKey } {
+export function validProjectName(name: string): string {
   const trimmed = name.trim();
   if (!trimmed) throw new BadRequestError('a project needs a name');
   if (trimmed.length > 100) throw new BadRequestError('a project name has at most 100 characters');
+  return trimmed;
+}
+
+export function createProject(
+  db: MainDb,
+  name: string,
+  now = Date.now(),
+  teamId: number | null = null,
+): { project: Project; key: ProjectKey } {
+  const trimmed = validProjectName(name);
   return writeTransaction(db.sqlite, 'project.create', () => {
     const base = slugify(trimmed);
     let slug = base;
@@ -46,16 +58,52 @@ export function createProject(db: MainDb, name: string, now = Date.now()): { pro
       slug = `${base}-${i}`;
     }
     const { lastInsertRowid: projectId } = db.run(
-      db.kysely.insertInto('projects').values({ name: trimmed, slug, created_at: now }),
+      db.kysely.insertInto('projects').values({ name: trimmed, slug, created_at: now, team_id: teamId }),
     );
     const publicKey = newPublicKey();
     const { lastInsertRowid: keyId } = db.run(
       db.kysely.insertInto('project_keys').values({ project_id: projectId, public_key: publicKey, label: 'Default', created_at: now }),
     );
     return {
-      project: { id: projectId, name: trimmed, slug, createdAt: now },
+      project: { id: projectId, name: trimmed, slug, createdAt: now, teamId },
       key: { id: keyId, projectId, publicKey, label: 'Default', isActive: true },
     };
+  });
+}
+
+const PROJECT_COLUMNS = ['id', 'name', 'slug', 'created_at', 'team_id'] as const;
+type ProjectRow = { id: number; name: string; slug: string; created_at: number; team_id: number | null };
+const toProject = (r: ProjectRow): Project => ({ id: r.id, name: r.name, slug: r.slug, createdAt: r.created_at, teamId: r.team_id });
+
+export function getProject(db: MainDb, id: number): Project | undefined {
+  const r = db.first(db.kysely.selectFrom('projects').select(PROJECT_COLUMNS).where('id', '=', id));
+  return r && toProject(r);
+}
+
+/** Projects of the user's teams; for a superuser (`all`) every project, team-less ones included. */
+export function projectsFor(db: MainDb, userId: number, all: boolean): Project[] {
+  let q = db.kysely.selectFrom('projects').select(PROJECT_COLUMNS).orderBy('name');
+  if (!all) {
+    q = q.where('team_id', 'in', db.kysely.selectFrom('team_members').select('team_id').where('user_id', '=', userId));
+  }
+  return db.all(q).map(toProject);
+}
+
+export function projectsOfTeam(db: MainDb, teamId: number): Project[] {
+  return db.all(db.kysely.selectFrom('projects').select(PROJECT_COLUMNS).where('team_id', '=', teamId).orderBy('name')).map(toProject);
+}
+
+/** The slug stays, like the id in the DSN. */
+export function renameProject(db: MainDb, projectId: number, name: string): void {
+  const trimmed = validProjectName(name);
+  writeTransaction(db.sqlite, 'project.rename', () => {
+    db.run(db.kysely.updateTable('projects').set({ name: trimmed }).where('id', '=', projectId));
+  });
+}
+
+export function setProjectTeam(db: MainDb, projectId: number, teamId: number): void {
+  writeTransaction(db.sqlite, 'project.set-team', () => {
+    db.run(db.kysely.updateTable('projects').set({ team_id: teamId }).where('id', '=', projectId));
   });
 }
 

@@ -20,6 +20,8 @@ export interface TestApp {
   main: MainDb;
   queue: QueueDb;
   project: { id: number; key: string; dsn: string };
+  /** Every route the app registered, as `METHOD /url` (HEAD routes Fastify adds for GETs left out). */
+  routes: string[];
   close(): Promise<void>;
 }
 
@@ -30,7 +32,12 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
   const main = openMainDb(config);
   const queue = openQueueDb(config);
   const { project, key } = createProject(main, 'Test project');
-  const app = await buildApp(config, pino({ level: 'silent' }));
+  const routes: string[] = [];
+  const app = await buildApp(config, pino({ level: 'silent' }), {
+    onRoute: (r) => {
+      for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
+    },
+  });
   await app.ready();
   return {
     app,
@@ -38,6 +45,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
     main,
     queue,
     project: { id: project.id, key: key.publicKey, dsn: dsnFor(config.baseUrl, key.publicKey, project.id) },
+    routes,
     async close() {
       await app.close();
       main.close();

@@ -1,0 +1,71 @@
+/**
+ * One-time set-password links: made by a superuser (web or `cli setpasswordlink`)
+ * for a new account or a forgotten password; later sent by mail as the reset link.
+ */
+import { hashToken, looksLikeToken, newToken } from '../auth/tokens.js';
+import type { MainDb } from '../db/open.js';
+import { writeTransaction } from '../db/transaction.js';
+import { NotFoundError } from '../errors.js';
+import type { User } from './users.js';
+import { getUser } from './users.js';
+
+/** 3 days: long enough to reach someone over a weekend, short enough that an old link in a chat log is dead. */
+export const PASSWORD_LINK_LIFETIME_MS = 3 * 86_400_000;
+
+export function setPasswordUrl(baseUrl: string, token: string): string {
+  return `${baseUrl}/set-password/${token}`;
+}
+
+/** A new link; earlier unused links of the same user stop working (only the newest one is live). */
+export function createPasswordToken(db: MainDb, userId: number, now = Date.now()): string {
+  const token = newToken();
+  writeTransaction(db.sqlite, 'password-token.create', () => {
+    if (!db.first(db.kysely.selectFrom('users').select('id').where('id', '=', userId))) throw new NotFoundError('no such user');
+    db.run(db.kysely.deleteFrom('password_tokens').where('user_id', '=', userId));
+    db.run(
+      db.kysely
+        .insertInto('password_tokens')
+        .values({ user_id: userId, token_hash: hashToken(token), created_at: now, expires_at: now + PASSWORD_LINK_LIFETIME_MS }),
+    );
+  });
+  return token;
+}
+
+/** The user a live link is for, or undefined for a wrong, used or expired link. */
+export function passwordTokenUser(db: MainDb, token: string, now = Date.now()): User | undefined {
+  if (!looksLikeToken(token)) return undefined;
+  const r = db.first(
+    db.kysely
+      .selectFrom('password_tokens')
+      .select('user_id')
+      .where('token_hash', '=', hashToken(token))
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now),
+  );
+  return r && getUser(db, r.user_id);
+}
+
+/**
+ * Spends the link and sets the password in one transaction; every session of
+ * the user ends. Returns the user, or undefined when the link is not live (a
+ * second tab may have spent it meanwhile).
+ */
+export function redeemPasswordToken(db: MainDb, token: string, passwordHash: string, now = Date.now()): User | undefined {
+  if (!looksLikeToken(token)) return undefined;
+  const userId = writeTransaction(db.sqlite, 'password-token.redeem', () => {
+    const r = db.first(
+      db.kysely
+        .selectFrom('password_tokens')
+        .select(['id', 'user_id'])
+        .where('token_hash', '=', hashToken(token))
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now),
+    );
+    if (!r) return undefined;
+    db.run(db.kysely.updateTable('password_tokens').set({ used_at: now }).where('id', '=', r.id));
+    db.run(db.kysely.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', r.user_id));
+    db.run(db.kysely.deleteFrom('sessions').where('user_id', '=', r.user_id));
+    return r.user_id;
+  });
+  return userId === undefined ? undefined : getUser(db, userId);
+}
