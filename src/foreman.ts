@@ -1,4 +1,6 @@
 /** Entry point of the foreman process: `node dist/foreman.js`. See foreman/foreman.ts. */
+import { createMailer } from './alerts/mailer.js';
+import { OutboxSender } from './alerts/outbox-sender.js';
 import { loadConfigOrExit } from './config.js';
 import { migrateAll } from './db/migrate.js';
 import { openMainDb, openQueueDb } from './db/open.js';
@@ -22,7 +24,11 @@ try {
 }
 const main = openMainDb(config);
 const queue = openQueueDb(config);
-const foreman = new Foreman(config, main, queue, log);
+const mailer = createMailer(config);
+if (!mailer) log.warn('no SMTP server configured (EMAIL_HOST): alert mails stay in the outbox, marked unsent');
+const outbox = new OutboxSender(config, main, mailer, log);
+outbox.start(config.foreman.pollMs);
+const foreman = new Foreman(config, main, queue, log, outbox);
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     log.info({ signal }, 'foreman stopping after the batch in hand');
@@ -31,6 +37,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 log.info({ dataDir: config.dataDir }, 'foreman started');
 await foreman.run();
+await outbox.stop();
+mailer?.close();
 main.close();
 queue.close();
 lock.release();

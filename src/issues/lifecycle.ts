@@ -1,0 +1,168 @@
+/**
+ * What people do to issues: resolve (now, in a release, in the latest or the
+ * next release), mute (forever, for a while, until a volume), reopen, delete.
+ * Each is one short write transaction that changes the issues of the caller's
+ * visible projects only and records a history entry per issue.
+ */
+import type { MainDb } from '../db/open.js';
+import type { HistoryKind } from '../db/main-schema.js';
+import { writeTransaction } from '../db/transaction.js';
+import { BadRequestError } from '../errors.js';
+import { latestRelease } from '../releases/releases.js';
+
+export type Resolution =
+  | { kind: 'now' }
+  | { kind: 'in_release'; release: string }
+  | { kind: 'in_latest_release' }
+  | { kind: 'in_next_release' };
+
+export type MuteSpec = { kind: 'forever' } | { kind: 'for'; ms: number } | { kind: 'until_volume'; count: number; windowMs: number };
+
+export interface Actor {
+  /** NULL for the system. */
+  readonly userId: number | null;
+  readonly projectIds: readonly number[];
+}
+
+interface Target {
+  id: number;
+  project_id: number;
+  status: string;
+  title: string;
+}
+
+function targets(db: MainDb, issueIds: readonly number[], actor: Actor): Target[] {
+  if (issueIds.length === 0 || actor.projectIds.length === 0) return [];
+  return db.all(
+    db.kysely
+      .selectFrom('issues')
+      .select(['id', 'project_id', 'status', 'title'])
+      .where('id', 'in', [...issueIds])
+      .where('project_id', 'in', [...actor.projectIds]),
+  );
+}
+
+export function recordHistory(db: MainDb, t: { id: number; project_id: number }, kind: HistoryKind, userId: number | null, details: object, now: number): void {
+  db.run(
+    db.kysely
+      .insertInto('issue_history')
+      .values({ issue_id: t.id, project_id: t.project_id, kind, user_id: userId, details: JSON.stringify(details), created_at: now }),
+  );
+}
+
+const CLEARED = {
+  resolved_at: null,
+  resolved_in_release: null,
+  resolved_after_release: null,
+  muted_at: null,
+  muted_until: null,
+  mute_count: null,
+  mute_window_ms: null,
+  muted_after_event: null,
+} as const;
+
+/** Returns how many issues changed. */
+export function resolveIssues(db: MainDb, issueIds: readonly number[], resolution: Resolution, actor: Actor, now = Date.now()): number {
+  return writeTransaction(db.sqlite, 'issues.resolve', () => {
+    let changed = 0;
+    for (const t of targets(db, issueIds, actor)) {
+      let set: { resolved_in_release: string | null; resolved_after_release: string | null } = { resolved_in_release: null, resolved_after_release: null };
+      if (resolution.kind === 'in_release') {
+        const release = resolution.release.trim();
+        if (!release) throw new BadRequestError('resolve in which release? the release name is empty');
+        set = { resolved_in_release: release, resolved_after_release: null };
+      } else if (resolution.kind === 'in_latest_release') {
+        const latest = latestRelease(db, t.project_id);
+        if (!latest) throw new BadRequestError('this project has seen no release yet; resolve it now or in the next release');
+        set = { resolved_in_release: latest, resolved_after_release: null };
+      } else if (resolution.kind === 'in_next_release') {
+        set = { resolved_in_release: null, resolved_after_release: latestRelease(db, t.project_id) ?? '' };
+      }
+      db.run(db.kysely.updateTable('issues').set({ ...CLEARED, ...set, status: 'resolved', resolved_at: now }).where('id', '=', t.id));
+      recordHistory(db, t, 'resolved', actor.userId, { resolution: resolution.kind, ...set }, now);
+      changed++;
+    }
+    return changed;
+  });
+}
+
+export function muteIssues(db: MainDb, issueIds: readonly number[], spec: MuteSpec, actor: Actor, now = Date.now()): number {
+  if (spec.kind === 'for' && !(spec.ms > 0)) throw new BadRequestError('mute for how long? the duration must be positive');
+  if (spec.kind === 'until_volume' && !(spec.count > 0 && spec.windowMs > 0)) throw new BadRequestError('the volume condition needs a positive count and window');
+  return writeTransaction(db.sqlite, 'issues.mute', () => {
+    const newestEvent = (issueId: number) =>
+      db.first(db.kysely.selectFrom('events').select('id').where('issue_id', '=', issueId).orderBy('id', 'desc').limit(1))?.id ?? 0;
+    let changed = 0;
+    for (const t of targets(db, issueIds, actor)) {
+      db.run(
+        db.kysely
+          .updateTable('issues')
+          .set({
+            ...CLEARED,
+            status: 'muted',
+            muted_at: now,
+            muted_until: spec.kind === 'for' ? now + spec.ms : null,
+            mute_count: spec.kind === 'until_volume' ? spec.count : null,
+            mute_window_ms: spec.kind === 'until_volume' ? spec.windowMs : null,
+            muted_after_event: spec.kind === 'until_volume' ? newestEvent(t.id) : null,
+          })
+          .where('id', '=', t.id),
+      );
+      recordHistory(db, t, 'muted', actor.userId, spec, now);
+      changed++;
+    }
+    return changed;
+  });
+}
+
+/** Back to unresolved: "reopened" from resolved, "unmuted" from muted. */
+export function reopenIssues(db: MainDb, issueIds: readonly number[], actor: Actor, now = Date.now()): number {
+  return writeTransaction(db.sqlite, 'issues.reopen', () => {
+    let changed = 0;
+    for (const t of targets(db, issueIds, actor)) {
+      if (t.status === 'unresolved') continue;
+      db.run(db.kysely.updateTable('issues').set({ ...CLEARED, status: 'unresolved' }).where('id', '=', t.id));
+      recordHistory(db, t, t.status === 'muted' ? 'unmuted' : 'reopened', actor.userId, {}, now);
+      changed++;
+    }
+    return changed;
+  });
+}
+
+/**
+ * Deletes issues with their events and counters (foreign keys cascade). The
+ * history keeps a "deleted" entry with the title, since the issue is gone.
+ * A very large issue makes this a long write: it holds the lock that the
+ * foreman waits on, which is acceptable for a rare, deliberate action.
+ */
+export function deleteIssues(db: MainDb, issueIds: readonly number[], actor: Actor, now = Date.now()): number {
+  return writeTransaction(db.sqlite, 'issues.delete', () => {
+    let changed = 0;
+    for (const t of targets(db, issueIds, actor)) {
+      db.run(db.kysely.deleteFrom('issues').where('id', '=', t.id));
+      recordHistory(db, t, 'deleted', actor.userId, { title: t.title }, now);
+      changed++;
+    }
+    return changed;
+  });
+}
+
+export interface HistoryEntry {
+  kind: HistoryKind;
+  user_email: string | null;
+  details: Record<string, unknown>;
+  created_at: number;
+}
+
+export function issueHistory(db: MainDb, issueId: number): HistoryEntry[] {
+  return db
+    .all(
+      db.kysely
+        .selectFrom('issue_history')
+        .leftJoin('users', 'users.id', 'issue_history.user_id')
+        .select(['issue_history.kind', 'users.email as user_email', 'issue_history.details', 'issue_history.created_at'])
+        .where('issue_history.issue_id', '=', issueId)
+        .orderBy('issue_history.id', 'desc'),
+    )
+    .map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
+}
