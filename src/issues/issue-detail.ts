@@ -27,6 +27,14 @@ export function getIssue(db: MainDb, issueId: number, projectIds: readonly numbe
   return row;
 }
 
+/** The projects the given issues belong to (for per-project permission checks). */
+export function issueProjectIds(db: MainDb, issueIds: readonly number[]): number[] {
+  if (issueIds.length === 0) return [];
+  return db
+    .all(db.kysely.selectFrom('issues').select('project_id').distinct().where('id', 'in', [...issueIds]))
+    .map((r) => r.project_id);
+}
+
 export interface TagValueCount {
   value: string;
   count: number;

@@ -11,6 +11,31 @@ import { createProject } from '../../src/projects/projects.js';
 import type { QueueRow } from '../../src/queue/take-batch.js';
 import { newEventId } from './envelopes.js';
 
+let queueId = 1;
+
+/** Digests events into a project through the real Digester; returns the issue id and event id of each. */
+export function digestInto(main: MainDb, projectId: number, events: Array<Record<string, unknown>>): Array<{ issueId: number; eventId: string }> {
+  const digester = new Digester(main, pino({ level: 'silent' }));
+  const rows: QueueRow[] = events.map((e) => {
+    const eventId = (e.event_id as string | undefined) ?? newEventId();
+    return {
+      id: queueId++,
+      project_id: projectId,
+      event_id: eventId,
+      received_at: Date.now(),
+      source: 'envelope',
+      headers: '{}',
+      payload: Buffer.from(JSON.stringify({ ...e, event_id: eventId })),
+    };
+  });
+  const out = digester.digest(rows);
+  if (out.dead.length) throw new Error(`dead letters: ${out.dead.map((d) => d.error).join('; ')}`);
+  return rows.map((r) => ({
+    issueId: main.sqlite.prepare('SELECT issue_id FROM events WHERE project_id = ? AND event_id = ?').pluck().get(projectId, r.event_id) as number,
+    eventId: r.event_id,
+  }));
+}
+
 export interface DigestDb {
   main: MainDb;
   projectId: number;
@@ -26,27 +51,12 @@ export async function digestDb(): Promise<DigestDb> {
   const main = openMainDb(config);
   const projectId = createProject(main, 'One').project.id;
   const otherProjectId = createProject(main, 'Two').project.id;
-  const digester = new Digester(main, pino({ level: 'silent' }));
-  let queueId = 1;
   return {
     main,
     projectId,
     otherProjectId,
     digest(events, pid = projectId) {
-      const rows: QueueRow[] = events.map((e) => {
-        const eventId = (e.event_id as string | undefined) ?? newEventId();
-        return {
-          id: queueId++,
-          project_id: pid,
-          event_id: eventId,
-          received_at: Date.now(),
-          source: 'envelope',
-          headers: '{}',
-          payload: Buffer.from(JSON.stringify({ ...e, event_id: eventId })),
-        };
-      });
-      const out = digester.digest(rows);
-      if (out.dead.length) throw new Error(`dead letters: ${out.dead.map((d) => d.error).join('; ')}`);
+      digestInto(main, pid, events);
     },
     close() {
       main.close();
