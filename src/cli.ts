@@ -4,6 +4,7 @@
  *   createproject --name NAME [--team SLUG]   create a project and key; the DSN is the last line
  *   createsuperuser --email E [--password P]  create a superuser (password from stdin when omitted)
  *   setpasswordlink --email E                 print a one-time link that sets the user's password
+ *   createteam --name N --admin E [--member E …]  create a team of existing users; the slug is the last line
  *   stats [--json]              counts of projects, issues, events and the queue
  */
 import { createInterface } from 'node:readline';
@@ -14,7 +15,9 @@ import { openMainDb, openQueueDb } from './db/open.js';
 import { foremanRunning } from './foreman/lock.js';
 import { collectStats } from './stats/stats.js';
 import { createProject, dsnFor } from './projects/projects.js';
-import { teamBySlug } from './teams/teams.js';
+import { createTeam, teamBySlug } from './teams/teams.js';
+import { upsertMember } from './teams/members.js';
+import { writeTransaction } from './db/transaction.js';
 import { hashPassword, passwordProblem } from './users/passwords.js';
 import { createPasswordToken, setPasswordUrl } from './users/password-tokens.js';
 import { createUser, userByEmail } from './users/users.js';
@@ -27,6 +30,8 @@ const USAGE = `usage: node dist/cli.js <command> [options]
   createsuperuser --email E [--password P]
                                 create a superuser; without --password, read it from stdin
   setpasswordlink --email E     print a one-time link that sets the user's password
+  createteam --name NAME --admin EMAIL [--member EMAIL ...]
+                                create a team of existing users; prints its slug last
   stats [--json]                projects, issues, events, queue`;
 
 type Command = (config: Config, args: string[]) => Promise<void>;
@@ -56,6 +61,33 @@ const commands: Record<string, Command> = {
     }
   },
 
+  async createteam(config, args) {
+    const { values } = parseArgs({
+      args,
+      options: { name: { type: 'string' }, admin: { type: 'string' }, member: { type: 'string', multiple: true } },
+    });
+    if (!values.name || !values.admin) throw new UsageError('createteam needs --name NAME --admin EMAIL');
+    await migrateAll(config);
+    const main = openMainDb(config);
+    try {
+      const existing = (email: string) => {
+        const user = userByEmail(main, email);
+        if (!user) throw new Error(`no user with the email ${email}`);
+        return user;
+      };
+      const admin = existing(values.admin);
+      const members = (values.member ?? []).map(existing);
+      const team = createTeam(main, values.name, admin.id);
+      writeTransaction(main.sqlite, 'cli.team-members', () => {
+        for (const m of members) upsertMember(main, team.id, m.id, 'member', Date.now());
+      });
+      console.log(`created team "${team.name}" with ${members.length + 1} member(s)`);
+      console.log(team.slug);
+    } finally {
+      main.close();
+    }
+  },
+
   async createsuperuser(config, args) {
     const { values } = parseArgs({ args, options: { email: { type: 'string' }, password: { type: 'string' } } });
     if (!values.email) throw new UsageError('createsuperuser needs --email EMAIL');
@@ -67,7 +99,7 @@ const commands: Record<string, Command> = {
     await migrateAll(config);
     const main = openMainDb(config);
     try {
-      const user = createUser(main, { email: values.email, passwordHash, isSuperuser: true });
+      const user = createUser(main, { email: values.email, passwordHash, isSuperuser: true, emailVerified: true });
       console.log(`created superuser ${user.email}; sign in at ${config.baseUrl}/signin`);
     } finally {
       main.close();

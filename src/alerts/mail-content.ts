@@ -83,12 +83,18 @@ export interface LinkPayload {
   invitedBy?: string;
 }
 
-export function linkMail(to: string, kind: 'password_reset' | 'invitation', p: LinkPayload): Mail {
-  const invite = kind === 'invitation';
-  const title = invite ? `You are invited to ${p.teamName ?? 'a team'} on Sluice` : 'Set your Sluice password';
-  const why = invite
-    ? `${p.invitedBy ?? 'Someone'} invited you to the team ${p.teamName ?? ''} on Sluice.`
-    : 'Use this link to set a new password. If you did not ask for it, ignore this mail.';
+const LINK_WORDS = {
+  password_reset: { title: () => 'Set your Sluice password', why: () => 'Use this link to set a new password. If you did not ask for it, ignore this mail.' },
+  verify_email: { title: () => 'Confirm your address for Sluice', why: () => 'Open this link to confirm that alert mails reach you at this address.' },
+  invitation: {
+    title: (p: LinkPayload) => `You are invited to ${p.teamName ?? 'a team'} on Sluice`,
+    why: (p: LinkPayload) => `${p.invitedBy ?? 'Someone'} invited you to the team ${p.teamName ?? ''} on Sluice.`,
+  },
+} as const;
+
+export function linkMail(to: string, kind: keyof typeof LINK_WORDS, p: LinkPayload): Mail {
+  const title = LINK_WORDS[kind].title(p);
+  const why = LINK_WORDS[kind].why(p);
   return {
     to,
     subject: oneLine(`[Sluice] ${title}`),

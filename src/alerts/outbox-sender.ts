@@ -181,6 +181,7 @@ export class OutboxSender {
         return folded.length ? summaryMail(row.to_email, folded.map((f) => f.payload), base) : undefined;
       case 'password_reset':
       case 'invitation':
+      case 'verify_email':
         return linkMail(row.to_email, row.kind, JSON.parse(row.payload) as LinkPayload);
       default:
         throw new Error(`unknown mail kind ${row.kind}`);

@@ -145,11 +145,25 @@ export interface InvitationsTable {
   expires_at: number;
   used_at: number | null;
   used_by: number | null;
+  /** 1 when the link was mailed to `email`: accepting it verifies that address. */
+  mailed: Generated<number>;
 }
 
 export interface PasswordTokensTable {
   id: Generated<number>;
   user_id: number;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  /** 1 when the link was mailed (forgotten password): redeeming it verifies the address. */
+  mailed: Generated<number>;
+}
+
+export interface EmailTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  email: string;
   token_hash: string;
   created_at: number;
   expires_at: number;
@@ -224,6 +238,7 @@ export interface MainSchema {
   project_alert_settings: ProjectAlertSettingsTable;
   alert_optouts: AlertOptoutsTable;
   mail_outbox: MailOutboxTable;
+  email_tokens: EmailTokensTable;
   users: UsersTable;
   sessions: SessionsTable;
   teams: TeamsTable;

@@ -8,7 +8,8 @@ import type { MainDb } from '../db/open.js';
 import type { TeamRole } from '../db/main-schema.js';
 import { writeTransaction } from '../db/transaction.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js';
-import { emailProblem, insertUser, normalizeEmail, type NewUser, type User } from '../users/users.js';
+import { queueMail } from '../alerts/queue-mail.js';
+import { emailProblem, insertUser, markEmailVerified, normalizeEmail, type NewUser, type User } from '../users/users.js';
 import { upsertMember } from './members.js';
 import { teamById, type Team } from './teams.js';
 
@@ -28,8 +29,8 @@ export function invitationUrl(baseUrl: string, token: string): string {
   return `${baseUrl}/invite/${token}`;
 }
 
-const COLUMNS = ['id', 'team_id', 'role', 'email', 'created_at', 'expires_at'] as const;
-type Row = { id: number; team_id: number; role: TeamRole; email: string | null; created_at: number; expires_at: number };
+const COLUMNS = ['id', 'team_id', 'role', 'email', 'created_at', 'expires_at', 'mailed'] as const;
+type Row = { id: number; team_id: number; role: TeamRole; email: string | null; created_at: number; expires_at: number; mailed: number };
 const toInvitation = (r: Row): Invitation => ({
   id: r.id,
   teamId: r.team_id,
@@ -42,7 +43,7 @@ const toInvitation = (r: Row): Invitation => ({
 export function createInvitation(
   db: MainDb,
   teamId: number,
-  opts: { role: TeamRole; email?: string; createdBy: number },
+  opts: { role: TeamRole; email?: string; createdBy: number; mail?: { baseUrl: string; teamName: string; invitedBy: string } },
   now = Date.now(),
 ): { token: string; invitation: Invitation } {
   const email = opts.email ? normalizeEmail(opts.email) : null;
@@ -52,8 +53,9 @@ export function createInvitation(
   }
   const token = newToken();
   const expiresAt = now + INVITATION_LIFETIME_MS;
-  const id = writeTransaction(db.sqlite, 'invitation.create', () =>
-    db.run(
+  const mailed = !!(email && opts.mail);
+  const id = writeTransaction(db.sqlite, 'invitation.create', () => {
+    const rowId = db.run(
       db.kysely.insertInto('invitations').values({
         team_id: teamId,
         token_hash: hashToken(token),
@@ -62,9 +64,15 @@ export function createInvitation(
         created_by: opts.createdBy,
         created_at: now,
         expires_at: expiresAt,
+        mailed: mailed ? 1 : 0,
       }),
-    ).lastInsertRowid,
-  );
+    ).lastInsertRowid;
+    if (mailed && email && opts.mail) {
+      const { baseUrl, teamName, invitedBy } = opts.mail;
+      queueMail(db, { kind: 'invitation', to: email, payload: { url: invitationUrl(baseUrl, token), teamName, invitedBy } }, now);
+    }
+    return rowId;
+  });
   return { token, invitation: { id, teamId, role: opts.role, email, createdAt: now, expiresAt } };
 }
 
@@ -108,6 +116,8 @@ function spend(db: MainDb, token: string, user: { id: number; email: string }, n
   if (row.email && row.email !== user.email) throw new ForbiddenError(`this invitation is for ${row.email}; sign in with that account`);
   upsertMember(db, row.team_id, user.id, row.role, now);
   db.run(db.kysely.updateTable('invitations').set({ used_at: now, used_by: user.id }).where('id', '=', row.id));
+  // The link was mailed to this very address and came back: the address works.
+  if (row.mailed && row.email === user.email) markEmailVerified(db, user.id, now);
   return teamById(db, row.team_id)!;
 }
 

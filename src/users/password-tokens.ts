@@ -7,7 +7,7 @@ import type { MainDb } from '../db/open.js';
 import { writeTransaction } from '../db/transaction.js';
 import { NotFoundError } from '../errors.js';
 import type { User } from './users.js';
-import { getUser } from './users.js';
+import { getUser, markEmailVerified } from './users.js';
 
 /** 3 days: long enough to reach someone over a weekend, short enough that an old link in a chat log is dead. */
 export const PASSWORD_LINK_LIFETIME_MS = 3 * 86_400_000;
@@ -56,7 +56,7 @@ export function redeemPasswordToken(db: MainDb, token: string, passwordHash: str
     const r = db.first(
       db.kysely
         .selectFrom('password_tokens')
-        .select(['id', 'user_id'])
+        .select(['id', 'user_id', 'mailed'])
         .where('token_hash', '=', hashToken(token))
         .where('used_at', 'is', null)
         .where('expires_at', '>', now),
@@ -65,6 +65,8 @@ export function redeemPasswordToken(db: MainDb, token: string, passwordHash: str
     db.run(db.kysely.updateTable('password_tokens').set({ used_at: now }).where('id', '=', r.id));
     db.run(db.kysely.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', r.user_id));
     db.run(db.kysely.deleteFrom('sessions').where('user_id', '=', r.user_id));
+    // A link that reached the person by mail proves the address.
+    if (r.mailed) markEmailVerified(db, r.user_id, now);
     return r.user_id;
   });
   return userId === undefined ? undefined : getUser(db, userId);

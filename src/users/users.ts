@@ -75,6 +75,8 @@ export interface NewUser {
   /** Already hashed (hashing is async and must happen before the write transaction). */
   readonly passwordHash: string | null;
   readonly isSuperuser?: boolean;
+  /** The operator vouches for the address (CLI, CREATE_SUPERUSER): alerts may go there at once. */
+  readonly emailVerified?: boolean;
 }
 
 function validEmail(email: string): string {
@@ -92,7 +94,9 @@ export function insertUser(db: MainDb, u: NewUser, now: number): User {
   }
   const isSuperuser = u.isSuperuser ?? false;
   const { lastInsertRowid: id } = db.run(
-    db.kysely.insertInto('users').values({ email, password_hash: u.passwordHash, is_superuser: isSuperuser ? 1 : 0, created_at: now }),
+    db.kysely
+      .insertInto('users')
+      .values({ email, password_hash: u.passwordHash, is_superuser: isSuperuser ? 1 : 0, created_at: now, email_verified_at: u.emailVerified ? now : null }),
   );
   return { id, email, isSuperuser, hasPassword: u.passwordHash !== null, createdAt: now };
 }
@@ -109,7 +113,7 @@ export function createUser(db: MainDb, u: NewUser, now = Date.now()): User {
 export function createFirstSuperuser(db: MainDb, email: string, passwordHash: string, now = Date.now()): boolean {
   return writeTransaction(db.sqlite, 'user.first-superuser', () => {
     if (db.first(db.kysely.selectFrom('users').select('id').limit(1))) return false;
-    insertUser(db, { email, passwordHash, isSuperuser: true }, now);
+    insertUser(db, { email, passwordHash, isSuperuser: true, emailVerified: true }, now);
     return true;
   });
 }
@@ -138,4 +142,13 @@ export function deleteUser(db: MainDb, userId: number): void {
     const { changes } = db.run(db.kysely.deleteFrom('users').where('id', '=', userId));
     if (changes === 0) throw new NotFoundError('no such user');
   });
+}
+
+/** Inside a write transaction: the address has proven to receive our mail. */
+export function markEmailVerified(db: MainDb, userId: number, now: number): void {
+  db.run(db.kysely.updateTable('users').set({ email_verified_at: now }).where('id', '=', userId).where('email_verified_at', 'is', null));
+}
+
+export function emailVerified(db: MainDb, userId: number): boolean {
+  return !!db.first(db.kysely.selectFrom('users').select('id').where('id', '=', userId).where('email_verified_at', 'is not', null));
 }

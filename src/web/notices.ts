@@ -35,6 +35,9 @@ const NOTICES: Record<string, string> = {
   'issues-reopen': 'The selected issues are unresolved again.',
   'issues-delete': 'The selected issues are deleted, with their events.',
   'alerts-saved': 'Alert settings saved.',
+  'verification-sent': 'A verification link is on its way to your address.',
+  'verification-recent': 'A verification link went out a few minutes ago; look for it in your mail.',
+  'email-verified': 'Your address is verified: alert mails will reach you.',
 };
 
 export function noticeText(code: string): string | undefined {

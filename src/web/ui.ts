@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin-routes.js';
 import { issueListRoutes } from './routes/issue-list-routes.js';
 import { issueRoutes } from './routes/issue-routes.js';
 import { linkRoutes } from './routes/link-routes.js';
+import { mailLinkRoutes } from './routes/mail-link-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import { projectKeyRoutes } from './routes/project-key-routes.js';
 import { projectRoutes } from './routes/project-routes.js';
@@ -47,6 +48,7 @@ async function pageRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> 
   for (const routes of [
     signInRoutes,
     linkRoutes,
+    mailLinkRoutes,
     accountRoutes,
     teamRoutes,
     projectRoutes,

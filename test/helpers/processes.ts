@@ -86,8 +86,8 @@ export class Sluice {
     return s;
   }
 
-  private spawn(file: string): ChildProcess {
-    const child = spawn(process.execPath, [path.join(DIST, file)], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  private spawn(file: string, extraEnv: Record<string, string> = {}): ChildProcess {
+    const child = spawn(process.execPath, [path.join(DIST, file)], { env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (b: Buffer) => {
       this.logs.push(`[${file}] ${b.toString()}`);
       if (this.logs.length > 500) this.logs.shift();
@@ -97,8 +97,9 @@ export class Sluice {
     return child;
   }
 
-  startForeman(): ChildProcess {
-    this.foreman = this.spawn('foreman.js');
+  /** `extraEnv` for this foreman only (a SLUICE_FAILPOINT, say). */
+  startForeman(extraEnv: Record<string, string> = {}): ChildProcess {
+    this.foreman = this.spawn('foreman.js', extraEnv);
     return this.foreman;
   }
 

@@ -14,6 +14,7 @@ import type { User } from '../../src/users/users.js';
 import type { TestApp } from './app.js';
 import { addUser, FIXTURE_PASSWORD, uniqueEmail } from './web.js';
 import { digestInto } from './digest.js';
+import { sendVerification } from '../../src/users/email-links.js';
 
 /**
  * - public: anyone, signed in or not.
@@ -141,6 +142,16 @@ export const MATRIX: readonly Entry[] = [
       params: { token: createPasswordToken(t.main, (await fx.freshUser()).id) },
       form: { password: FIXTURE_PASSWORD, confirm: FIXTURE_PASSWORD },
     }),
+  },
+  // Links by mail
+  { route: 'GET /forgot-password', rule: 'public' },
+  { route: 'POST /forgot-password', rule: 'public', setup: async (fx) => ({ form: { email: fx.member.email } }), ok: [200] },
+  { route: 'POST /account/verify', rule: 'user' },
+  {
+    route: 'GET /verify-email/:token',
+    rule: 'public',
+    setup: async (fx, t) => ({ params: { token: sendVerification(t.main, 'http://sluice.test', await fx.freshUser())! } }),
+    ok: [303],
   },
   // Own account
   { route: 'GET /account', rule: 'user' },

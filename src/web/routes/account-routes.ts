@@ -5,7 +5,7 @@ import { BadRequestError, TooManyRequestsError } from '../../errors.js';
 import { countSessions, endOtherSessions } from '../../sessions/sessions.js';
 import { teamsFor } from '../../teams/teams.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../../users/passwords.js';
-import { passwordHashOf, setPasswordHash } from '../../users/users.js';
+import { emailVerified, passwordHashOf, setPasswordHash } from '../../users/users.js';
 import { page, seeOther, type WebContext } from '../page.js';
 import { field, viewerOf } from '../request-context.js';
 
@@ -15,6 +15,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: WebContext): Prom
   const accountPage = (req: FastifyRequest, error?: string) => {
     const viewer = viewerOf(req);
     return {
+      verified: emailVerified(main, viewer.id),
       sessions: countSessions(main, viewer.id),
       teams: teamsFor(main, viewer.id, false),
       error,

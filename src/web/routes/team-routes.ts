@@ -94,12 +94,14 @@ export async function teamRoutes(app: FastifyInstance, ctx: WebContext): Promise
     const { team } = adminAccess(req, 'invite people');
     const role = roleField(req);
     const email = field(req, 'email').trim() || undefined;
-    const { token, invitation } = createInvitation(main, team.id, { role, email, createdBy: viewerOf(req).id });
+    // With SMTP set up, an invitation for an address is also mailed there (in the same transaction).
+    const mail = email && config.email.smtp ? { baseUrl: config.baseUrl, teamName: team.name, invitedBy: viewerOf(req).email } : undefined;
+    const { token, invitation } = createInvitation(main, team.id, { role, email, createdBy: viewerOf(req).id, mail });
     // Only the hash is stored: this page is the one chance to see the link.
     return page(ctx, req, reply, 'link-created', {
       title: `Invitation to ${team.name}`,
       heading: `Invitation link for ${team.name}`,
-      explanation: `Whoever opens this link${invitation.email ? ` and signs in as ${invitation.email}` : ''} joins ${team.name} as ${invitation.role}. It works once and expires in 7 days. Mail delivery is not built yet: send the link yourself.`,
+      explanation: `Whoever opens this link${invitation.email ? ` and signs in as ${invitation.email}` : ''} joins ${team.name} as ${invitation.role}. It works once and expires in 7 days. ${mail ? `It is also mailed to ${invitation.email}.` : 'Send it yourself (give an address and set up SMTP to have it mailed).'}`,
       link: invitationUrl(config.baseUrl, token),
       back: `/teams/${team.slug}`,
       backLabel: `Back to ${team.name}`,
