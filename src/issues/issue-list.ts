@@ -59,6 +59,22 @@ function tabFilter(eb: Eb, tab: IssueTab) {
   }
 }
 
+/** The tab's filter with its column disqualified from index use (see Filtered.driven). */
+function disqualified(_eb: Eb, tab: IssueTab) {
+  switch (tab) {
+    case 'open':
+      return sql<boolean>`+issues.status = 'unresolved'`;
+    case 'unresolved':
+      return sql<boolean>`+issues.status IN ('unresolved', 'muted')`;
+    case 'muted':
+      return sql<boolean>`+issues.status = 'muted'`;
+    case 'resolved':
+      return sql<boolean>`+issues.status = 'resolved'`;
+    case 'all':
+      return sql<boolean>`1`;
+  }
+}
+
 function stateFilter(eb: Eb, state: IssueSearch['states'][number]) {
   return state === 'unresolved' ? eb('issues.status', 'in', ['unresolved', 'muted']) : eb('issues.status', '=', state);
 }
@@ -68,8 +84,36 @@ function contains(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-function filtered(db: MainDb, projectIds: readonly number[], search: IssueSearch): SelectQueryBuilder<MainSchema, 'issues', object> {
-  let q = db.kysely.selectFrom('issues').where('issues.project_id', 'in', projectIds.length ? [...projectIds] : [-1]);
+/** Up to this many issues with a tag value, starting from the tag index is cheaper than walking the list. */
+const RARE_TAG = 5000;
+
+function rareTag(db: MainDb, key: string, value: string): boolean {
+  const n = db.first(
+    db.kysely
+      .selectFrom((eb) => eb.selectFrom('issue_tags').select(sql.lit(1).as('one')).where('key', '=', key).where('value', '=', value).limit(RARE_TAG + 1).as('t'))
+      .select((eb) => eb.fn.countAll<number>().as('n')),
+  )?.n;
+  return Number(n ?? 0) <= RARE_TAG;
+}
+
+interface Filtered {
+  q: SelectQueryBuilder<MainSchema, 'issues', object>;
+  /**
+   * A rare tag value narrows the search to a few issues: the query should start
+   * from them (rowid lookups) rather than walk an issues index. SQLite has no
+   * statistics to know that, so the other indexable terms are disqualified with
+   * a unary + (www.sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_).
+   */
+  driven: boolean;
+}
+
+function filtered(db: MainDb, projectIds: readonly number[], search: IssueSearch): Filtered {
+  const rare = search.tags.filter((t) => rareTag(db, t.key, t.value));
+  const driven = rare.length > 0;
+  const ids = projectIds.length ? [...projectIds] : [-1];
+  let q = driven
+    ? db.kysely.selectFrom('issues').where(sql<boolean>`+issues.project_id IN (${sql.join(ids)})`)
+    : db.kysely.selectFrom('issues').where('issues.project_id', 'in', ids);
   for (const state of search.states) q = q.where((eb) => stateFilter(eb, state));
   for (const level of search.levels) q = q.where('issues.level', '=', level);
   for (const text of search.text) {
@@ -79,18 +123,14 @@ function filtered(db: MainDb, projectIds: readonly number[], search: IssueSearch
     );
   }
   for (const { key, value } of search.tags) {
-    q = q.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('issue_tags')
-          .select(sql.lit(1).as('one'))
-          .whereRef('issue_tags.issue_id', '=', 'issues.id')
-          .where('issue_tags.key', '=', key)
-          .where('issue_tags.value', '=', value),
-      ),
-    );
+    const matching = db.kysely.selectFrom('issue_tags').select('issue_tags.issue_id').where('issue_tags.key', '=', key).where('issue_tags.value', '=', value);
+    // A rare value: start from the issues that carry it. A common one: check it row by
+    // row while walking the list's own index, which stops after one page.
+    q = rare.includes(search.tags.find((t) => t.key === key && t.value === value)!)
+      ? q.where('issues.id', 'in', matching)
+      : q.where(sql<boolean>`EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = ${key} AND t.value = ${value})`);
   }
-  return q;
+  return { q, driven };
 }
 
 /** Cursors are opaque to clients: base64url of [sort value, id] of the last row shown. */
@@ -108,12 +148,14 @@ function decodeCursor(cursor: string): [number, number] {
   throw new BadRequestError('the page cursor is not valid; start again from the first page');
 }
 
-export function listIssues(db: MainDb, query: IssueListQuery): IssuePage {
+/** The list's query, for listIssues and for the tests that check its plan. */
+export function issueListQuery(db: MainDb, query: IssueListQuery) {
   const { sort, limit } = query;
-  let q = filtered(db, query.projectIds, query.search)
-    .where((eb) => tabFilter(eb, query.tab))
+  const f = filtered(db, query.projectIds, query.search);
+  let q = f.q
+    .where((eb) => (f.driven ? disqualified(eb, query.tab) : tabFilter(eb, query.tab)))
     .select(['issues.id', 'issues.project_id', 'issues.title', 'issues.culprit', 'issues.level', 'issues.status', 'issues.event_count', 'issues.first_seen', 'issues.last_seen'])
-    .orderBy(`issues.${sort}`, 'desc')
+    .orderBy(f.driven ? sql`+${sql.ref(`issues.${sort}`)}` : sql.ref(`issues.${sort}`), 'desc')
     .orderBy('issues.id', 'desc')
     .limit(limit + 1);
   if (query.cursor) {
@@ -121,24 +163,46 @@ export function listIssues(db: MainDb, query: IssueListQuery): IssuePage {
     // Row-value comparison: SQLite walks the (…, sort, id) index from the cursor on.
     q = q.where((eb) => eb(eb.refTuple(`issues.${sort}`, 'issues.id'), '<', eb.tuple(value, id)));
   }
+  return q;
+}
+
+export function listIssues(db: MainDb, query: IssueListQuery): IssuePage {
+  const { sort, limit } = query;
+  const q = issueListQuery(db, query);
   const rows = db.all(q) as IssueRow[];
   const more = rows.length > limit;
   const issues = more ? rows.slice(0, limit) : rows;
   return { issues, next: more ? encodeCursor(issues.at(-1)!, sort) : null };
 }
 
+/**
+ * A free-text search is a scan of every issue's title and culprit (no index helps
+ * a substring), and a common tag value matches most issues: such counts stop at
+ * this many, and show as "1,000+".
+ */
+export const COUNT_CAP = 1000;
+
+export type TabCounts = Record<IssueTab, number> & { capped: boolean };
+
 /** How many issues each tab holds for this search. */
-export function countIssuesByTab(db: MainDb, projectIds: readonly number[], search: IssueSearch): Record<IssueTab, number> {
-  const rows = db.all(
-    filtered(db, projectIds, search)
-      .select(['issues.status', (eb) => eb.fn.countAll<number>().as('n')])
-      .groupBy('issues.status'),
-  );
-  const by = new Map(rows.map((r) => [r.status, Number(r.n)]));
+export function countIssuesByTab(db: MainDb, projectIds: readonly number[], search: IssueSearch): TabCounts {
+  const by = new Map<string, number>();
+  let capped = false;
+  if (search.text.length === 0 && search.tags.every((t) => rareTag(db, t.key, t.value))) {
+    // Exact: an index-only walk of (project, status), or of the few issues with the tag values.
+    const f = filtered(db, projectIds, search);
+    const status = f.driven ? sql<string>`+issues.status` : sql<string>`issues.status`;
+    const rows = db.all(f.q.select([status.as('status'), (eb) => eb.fn.countAll<number>().as('n')]).groupBy(status));
+    for (const r of rows) by.set(r.status, Number(r.n));
+  } else {
+    const rows = db.all(filtered(db, projectIds, search).q.select('issues.status').limit(COUNT_CAP + 1));
+    capped = rows.length > COUNT_CAP;
+    for (const r of rows.slice(0, COUNT_CAP)) by.set(r.status, (by.get(r.status) ?? 0) + 1);
+  }
   const unresolved = by.get('unresolved') ?? 0;
   const muted = by.get('muted') ?? 0;
   const resolved = by.get('resolved') ?? 0;
-  return { open: unresolved, unresolved: unresolved + muted, muted, resolved, all: unresolved + muted + resolved };
+  return { open: unresolved, unresolved: unresolved + muted, muted, resolved, all: unresolved + muted + resolved, capped };
 }
 
 const HOUR_MS = 3_600_000;
