@@ -8,7 +8,7 @@ import type { AlertPayload, AlertTrigger } from '../alerts/alert-payload.js';
 import { alertFrames, issuePath } from '../alerts/alert-payload.js';
 import { queueAlert } from '../alerts/queue-mail.js';
 import type { MainDb } from '../db/open.js';
-import { recordHistory } from '../issues/lifecycle.js';
+import { CLEARED_STATE, recordHistory } from '../issues/lifecycle.js';
 import { muteTimeIsUp, muteVolumeReached, regresses } from '../issues/lifecycle-rules.js';
 import { releaseLookup } from '../releases/releases.js';
 import type { NormalizedEvent } from './normalize.js';
@@ -53,16 +53,6 @@ export interface TouchedIssue {
   readonly newest: NormalizedEvent;
 }
 
-const CLEARED = {
-  resolved_at: null,
-  resolved_in_release: null,
-  resolved_after_release: null,
-  muted_at: null,
-  muted_until: null,
-  mute_count: null,
-  mute_window_ms: null,
-  muted_after_event: null,
-} as const;
 
 export class LifecycleApplier {
   constructor(private readonly db: MainDb) {}
@@ -112,7 +102,7 @@ export class LifecycleApplier {
   }
 
   #setUnresolved(issueId: number): void {
-    this.db.run(this.db.kysely.updateTable('issues').set({ ...CLEARED, status: 'unresolved' }).where('id', '=', issueId));
+    this.db.run(this.db.kysely.updateTable('issues').set({ ...CLEARED_STATE, status: 'unresolved' }).where('id', '=', issueId));
   }
 
   #alert(t: TouchedIssue, trigger: AlertTrigger): number {

@@ -50,7 +50,8 @@ export function recordHistory(db: MainDb, t: { id: number; project_id: number },
   );
 }
 
-const CLEARED = {
+/** Every resolution and mute detail unset: what an issue carries back to "unresolved". */
+export const CLEARED_STATE = {
   resolved_at: null,
   resolved_in_release: null,
   resolved_after_release: null,
@@ -78,7 +79,7 @@ export function resolveIssues(db: MainDb, issueIds: readonly number[], resolutio
       } else if (resolution.kind === 'in_next_release') {
         set = { resolved_in_release: null, resolved_after_release: latestRelease(db, t.project_id) ?? '' };
       }
-      db.run(db.kysely.updateTable('issues').set({ ...CLEARED, ...set, status: 'resolved', resolved_at: now }).where('id', '=', t.id));
+      db.run(db.kysely.updateTable('issues').set({ ...CLEARED_STATE, ...set, status: 'resolved', resolved_at: now }).where('id', '=', t.id));
       recordHistory(db, t, 'resolved', actor.userId, { resolution: resolution.kind, ...set }, now);
       changed++;
     }
@@ -98,7 +99,7 @@ export function muteIssues(db: MainDb, issueIds: readonly number[], spec: MuteSp
         db.kysely
           .updateTable('issues')
           .set({
-            ...CLEARED,
+            ...CLEARED_STATE,
             status: 'muted',
             muted_at: now,
             muted_until: spec.kind === 'for' ? now + spec.ms : null,
@@ -121,7 +122,7 @@ export function reopenIssues(db: MainDb, issueIds: readonly number[], actor: Act
     let changed = 0;
     for (const t of targets(db, issueIds, actor)) {
       if (t.status === 'unresolved') continue;
-      db.run(db.kysely.updateTable('issues').set({ ...CLEARED, status: 'unresolved' }).where('id', '=', t.id));
+      db.run(db.kysely.updateTable('issues').set({ ...CLEARED_STATE, status: 'unresolved' }).where('id', '=', t.id));
       recordHistory(db, t, t.status === 'muted' ? 'unmuted' : 'reopened', actor.userId, {}, now);
       changed++;
     }
