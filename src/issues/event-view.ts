@@ -3,8 +3,8 @@
  * the templates only have to loop over. No HTML here: the template engine
  * escapes every value, and nothing from the event is ever trusted as markup.
  */
-import { asText, isRecord, valuesOf, type JsonObject } from '../digest/event-types.js';
-import { display, exceptionsOf, framesOf, threadsOf, type ExceptionView, type FrameView, type ThreadView } from './stacktrace-view.js';
+import { asText, isRecord, truncate, valuesOf, type JsonObject } from '../digest/event-types.js';
+import { display, exceptionsOf, framesOf, text, threadsOf, type ExceptionView, type FrameView, type ThreadView } from './stacktrace-view.js';
 
 export type Rows = Array<[string, string]>;
 
@@ -46,7 +46,7 @@ function rows(obj: unknown, skip: readonly string[] = []): Rows {
   return Object.entries(obj)
     .filter(([k, v]) => !skip.includes(k) && v !== null && v !== undefined && v !== '')
     .slice(0, 200)
-    .map(([k, v]) => [k, display(v)]);
+    .map(([k, v]) => [truncate(k, 200), display(v)]);
 }
 
 function pairs(v: unknown): Rows {
@@ -67,9 +67,9 @@ function breadcrumbsOf(data: JsonObject): BreadcrumbView[] {
     .slice(-200)
     .map((b) => ({
       time: isoTime(b.timestamp),
-      category: asText(b.category) ?? '',
-      level: asText(b.level) ?? 'info',
-      type: asText(b.type) ?? 'default',
+      category: text(b.category, 200) ?? '',
+      level: text(b.level, 200) ?? 'info',
+      type: text(b.type, 200) ?? 'default',
       message: display(b.message ?? '', 1000),
       data: b.data === undefined || b.data === null ? '' : display(b.data, 1000),
     }));
@@ -79,8 +79,8 @@ function requestOf(data: JsonObject): EventView['request'] {
   const r = data.request;
   if (!isRecord(r)) return null;
   return {
-    method: asText(r.method) ?? '',
-    url: asText(r.url) ?? '',
+    method: text(r.method, 200) ?? '',
+    url: text(r.url, 4000) ?? '',
     rows: rows(r, ['method', 'url', 'headers']),
     headers: pairs(r.headers),
   };
@@ -90,13 +90,14 @@ function contextsOf(data: JsonObject): ContextSection[] {
   if (!isRecord(data.contexts)) return [];
   return Object.entries(data.contexts)
     .filter(([, v]) => isRecord(v))
-    .map(([name, v]) => ({ name, type: asText((v as JsonObject).type) ?? name, rows: rows(v, ['type']) }));
+    .slice(0, 100)
+    .map(([name, v]) => ({ name: truncate(name, 200), type: text((v as JsonObject).type, 200) ?? truncate(name, 200), rows: rows(v, ['type']) }));
 }
 
 function messageOf(data: JsonObject): string | null {
   const log = data.logentry;
-  if (isRecord(log)) return asText(log.formatted) ?? asText(log.message) ?? null;
-  return asText(data.message) ?? null;
+  if (isRecord(log)) return text(log.formatted, 8192) ?? text(log.message, 8192) ?? null;
+  return text(data.message, 8192) ?? null;
 }
 
 export function eventView(data: JsonObject, title: string): EventView {
@@ -113,8 +114,8 @@ export function eventView(data: JsonObject, title: string): EventView {
     contexts: contextsOf(data),
     tags: pairs(data.tags),
     sdk: [
-      ['name', asText(sdk.name) ?? ''],
-      ['version', asText(sdk.version) ?? ''],
+      ['name', text(sdk.name, 200) ?? ''],
+      ['version', text(sdk.version, 200) ?? ''],
       ...rows(sdk, ['name', 'version']),
     ].filter(([, v]) => v !== '') as Rows,
     modules: rows(data.modules),

@@ -106,3 +106,25 @@ export function parseIssueSearch(query: string): IssueSearch {
   }
   return { text, states, levels, tags };
 }
+
+/** Keys a `key:value` term can name: the tokenizer reads a key up to the first colon. */
+const TERM_KEY = /^[A-Za-z0-9_.-]{1,200}$/;
+
+/**
+ * The search term that finds issues with tag `key` = `value` (tag links on the
+ * issue page, release links), quoted and escaped so that any value reads back
+ * as itself; null when the key cannot be written as a term (a colon, a space,
+ * markup…: SDKs send such keys, Relay would drop them) or means something else
+ * here: `is:` is a state, and `level:` filters by the issue's level, not by the
+ * levels its events had.
+ */
+export function tagTerm(key: string, value: string): string | null {
+  if (!TERM_KEY.test(key) || key === 'is' || key === 'level') return null;
+  return `${key}:"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** The project's issue list (every state) searched for one tag value, or null when no term can say it. */
+export function tagSearchUrl(projectId: number, key: string, value: string): string | null {
+  const term = tagTerm(key, value);
+  return term === null ? null : `/projects/${projectId}/issues?tab=all&query=${encodeURIComponent(term)}`;
+}

@@ -55,18 +55,24 @@ function contextLines(f: JsonObject): ContextLine[] {
   ];
 }
 
+/** A text field cut to `max` (SDKs send what they like; a page shows a readable amount). */
+export function text(v: unknown, max: number): string | undefined {
+  const t = asText(v);
+  return t === undefined ? undefined : truncate(t, max);
+}
+
 export function frameView(f: JsonObject): FrameView {
-  const pkg = asText(f.package) ?? null;
+  const pkg = text(f.package, 1000) ?? null;
   return {
-    function: asText(f.function) ?? asText(f.raw_function) ?? asText(f.symbol) ?? '?',
-    location: asText(f.module) ?? asText(f.filename) ?? asText(f.abs_path) ?? pkg?.split(/[\\/]/).pop() ?? '',
+    function: text(f.function, 1000) ?? text(f.raw_function, 1000) ?? text(f.symbol, 1000) ?? '?',
+    location: text(f.module, 1000) ?? text(f.filename, 1000) ?? text(f.abs_path, 1000) ?? pkg?.split(/[\\/]/).pop() ?? '',
     lineno: int(f.lineno),
     colno: int(f.colno),
     inApp: f.in_app === true,
     context: contextLines(f),
-    vars: isRecord(f.vars) ? Object.entries(f.vars).slice(0, 100).map(([k, v]) => [k, display(v)]) : [],
+    vars: isRecord(f.vars) ? Object.entries(f.vars).slice(0, 100).map(([k, v]) => [truncate(k, 200), display(v)]) : [],
     package: pkg,
-    instructionAddr: asText(f.instruction_addr) ?? null,
+    instructionAddr: text(f.instruction_addr, 200) ?? null,
   };
 }
 
@@ -90,6 +96,10 @@ export interface ExceptionView {
   isGroup: boolean;
 }
 
+/** Relay's limits: an exception type of 256 characters, a value as long as a message (8192). */
+const MAX_TYPE = 256;
+const MAX_VALUE = 8192;
+
 /** Exceptions in the protocol's order (oldest cause first, the thrown one last). */
 export function exceptionsOf(data: JsonObject): ExceptionView[] {
   const values = (valuesOf(data.exception) ?? []).filter(isRecord);
@@ -97,11 +107,11 @@ export function exceptionsOf(data: JsonObject): ExceptionView[] {
     const mech = isRecord(e.mechanism) ? e.mechanism : null;
     const frames = framesOf(e);
     return {
-      type: asText(e.type) ?? (asText(e.value) ? '' : 'Error'),
-      value: asText(e.value) ?? '',
-      module: asText(e.module) ?? null,
+      type: text(e.type, MAX_TYPE) ?? (asText(e.value) ? '' : 'Error'),
+      value: text(e.value, MAX_VALUE) ?? '',
+      module: text(e.module, 1000) ?? null,
       mechanism: mech
-        ? { type: asText(mech.type) ?? 'generic', handled: typeof mech.handled === 'boolean' ? mech.handled : null, synthetic: mech.synthetic === true }
+        ? { type: text(mech.type, 200) ?? 'generic', handled: typeof mech.handled === 'boolean' ? mech.handled : null, synthetic: mech.synthetic === true }
         : null,
       frames,
       hasInApp: frames.some((f) => f.inApp),
@@ -124,8 +134,8 @@ export function threadsOf(data: JsonObject): ThreadView[] {
     .filter(isRecord)
     .slice(0, 100)
     .map((t) => ({
-      id: asText(t.id) ?? '',
-      name: asText(t.name) ?? '',
+      id: text(t.id, 200) ?? '',
+      name: text(t.name, 256) ?? '',
       crashed: t.crashed === true,
       current: t.current === true,
       frames: framesOf(t),

@@ -44,26 +44,23 @@ export interface HistogramBucket {
   count: number;
 }
 
-/** A labelled bar chart (the issue page's 30-day histogram): each bar says its day and count on hover. */
+/**
+ * A bar chart (the issue page's 30-day histogram): each bar says its day and
+ * count on hover. It stretches to its box's width, so it carries no text (text
+ * would stretch with it); the page puts the axis labels around it.
+ */
 export function histogram(buckets: readonly HistogramBucket[], opts: { width?: number; height?: number } = {}): string {
   const width = opts.width ?? 600;
-  const height = opts.height ?? 80;
-  const axis = 14;
-  const plot = height - axis;
+  const height = opts.height ?? 64;
   const max = Math.max(1, ...buckets.map((b) => b.count));
   const step = width / Math.max(1, buckets.length);
   const bars = buckets
     .map((b, i) => {
-      const h = b.count === 0 ? 1 : Math.max(2, (b.count / max) * (plot - 2));
+      const h = b.count === 0 ? 1 : Math.max(2, (b.count / max) * (height - 2));
       const tip = `${b.label}: ${b.count} event${b.count === 1 ? '' : 's'}`;
-      return `<g><title>${esc(tip)}</title><rect class="${b.count === 0 ? 'hist-empty' : 'hist-bar'}" x="${round(i * step + 1)}" y="${round(plot - h)}" width="${round(Math.max(1, step - 2))}" height="${round(h)}"/></g>`;
+      // A full-height transparent hit area, so the tooltip shows over short bars too.
+      return `<g><title>${esc(tip)}</title><rect class="hist-hit" x="${round(i * step)}" y="0" width="${round(step)}" height="${height}"/><rect class="${b.count === 0 ? 'hist-empty' : 'hist-bar'}" x="${round(i * step + 1)}" y="${round(height - h)}" width="${round(Math.max(1, step - 2))}" height="${round(h)}"/></g>`;
     })
     .join('');
-  const first = buckets[0]?.label ?? '';
-  const last = buckets.at(-1)?.label ?? '';
-  const axisText =
-    `<text class="hist-axis" x="0" y="${height - 2}">${esc(first)}</text>` +
-    `<text class="hist-axis" x="${width}" y="${height - 2}" text-anchor="end">${esc(last)}</text>` +
-    `<text class="hist-axis" x="${width}" y="10" text-anchor="end">max ${max}</text>`;
-  return `<svg class="histogram" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" role="img" aria-label="events per day"><line class="hist-base" x1="0" y1="${plot}" x2="${width}" y2="${plot}"/>${bars}${axisText}</svg>`;
+  return `<svg class="histogram" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" role="img" aria-label="events per day, at most ${max}"><line class="hist-base" x1="0" y1="${height}" x2="${width}" y2="${height}"/>${bars}</svg>`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '../../src/errors.js';
-import { parseIssueSearch } from '../../src/issues/search-query.js';
+import { parseIssueSearch, tagSearchUrl, tagTerm } from '../../src/issues/search-query.js';
 
 const empty = { text: [], states: [], levels: [], tags: [] };
 
@@ -42,5 +42,34 @@ describe('parseIssueSearch', () => {
   ])('%j is refused with a reason', (query, message) => {
     expect(() => parseIssueSearch(query)).toThrow(BadRequestError);
     expect(() => parseIssueSearch(query)).toThrow(message);
+  });
+});
+
+// The issue page links every tag value to a search for it: whatever the value, that search must read back as exactly that tag.
+describe('tagTerm', () => {
+  it.each([
+    ['browser', 'Chrome 120'],
+    ['release', 'shop@1.4.2'],
+    ['url', 'https://x.test/a?b=c#d'],
+    ['user', 'id:42'],
+    ['quote', 'say "hi"'],
+    ['slash', 'C:\\Users\\x\\'],
+    ['markup', '"><svg onload=alert(1)>'],
+    ['ends', 'trailing backslash \\'],
+    ['spaces', '  a  b  '],
+    ['is.not', 'is:resolved level:error'],
+  ])('%s = %j reads back as itself', (key, value) => {
+    const term = tagTerm(key, value)!;
+    expect(parseIssueSearch(term)).toEqual({ ...empty, tags: [{ key, value }] });
+    expect(parseIssueSearch(`${term} ${term}`).tags).toHaveLength(2);
+  });
+
+  it.each(['sentry:user', 'has space', '<img src=x>', '', 'k'.repeat(201), 'is', 'level'])('no term for the key %j', (key) => {
+    expect(tagTerm(key, 'v')).toBeNull();
+  });
+
+  it('links to the project list, every state, the term encoded', () => {
+    expect(tagSearchUrl(7, 'os', 'iOS 17 & "beta"')).toBe('/projects/7/issues?tab=all&query=os%3A%22iOS%2017%20%26%20%5C%22beta%5C%22%22');
+    expect(tagSearchUrl(7, 'a b', 'v')).toBeNull();
   });
 });

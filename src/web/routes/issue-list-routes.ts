@@ -19,6 +19,15 @@ import { muteSpec, resolution } from './issue-forms.js';
 const PAGE_SIZE = 50;
 const NO_SEARCH: IssueSearch = { text: [], states: [], levels: [], tags: [] };
 
+/** Where a bulk action returns: this list as it is, minus the notice of an earlier action (the next one brings its own). */
+function withoutNotice(url: string): string {
+  const [path = '', query = ''] = url.split('?');
+  const params = new URLSearchParams(query);
+  params.delete('notice');
+  const rest = params.toString();
+  return rest ? `${path}?${rest}` : path;
+}
+
 function oneOf<T extends string>(value: string, choices: readonly T[], fallback: T): T {
   return (choices as readonly string[]).includes(value) ? (value as T) : fallback;
 }
@@ -61,7 +70,7 @@ export async function issueListRoutes(app: FastifyInstance, ctx: WebContext): Pr
       nextLink: list.next ? link({ cursor: list.next }) : undefined,
       firstLink: queryValue(req, 'cursor') ? link({}) : undefined,
       link,
-      back: req.url,
+      back: withoutNotice(req.url),
     });
   }
 

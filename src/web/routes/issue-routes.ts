@@ -9,6 +9,7 @@ import { eventView } from '../../issues/event-view.js';
 import { dailyCounts, getIssue, issueProjectIds, tagDistributions, tagValues, type IssueDetail } from '../../issues/issue-detail.js';
 import { eventNavigation, getEvent, listEvents } from '../../issues/issue-events.js';
 import { deleteIssues, issueHistory, muteIssues, reopenIssues, resolveIssues, type Actor } from '../../issues/lifecycle.js';
+import { tagSearchUrl } from '../../issues/search-query.js';
 import { projectReleases } from '../../releases/releases.js';
 import { page, seeOther, type WebContext } from '../page.js';
 import { idParam, param, queryValue, viewerOf } from '../request-context.js';
@@ -50,9 +51,14 @@ export async function issueRoutes(app: FastifyInstance, ctx: WebContext): Promis
       order,
       nav: eventNavigation(main, c.issue.id, event.id),
       histogram: histogram(days.map((d) => ({ label: new Date(d.day * 86_400_000).toISOString().slice(0, 10), count: d.count }))),
+      // The chart stretches, so it holds no text: its first day and its scale go around it.
+      histogramAxis: { first: (days[0]?.day ?? 0) * 86_400_000, max: Math.max(0, ...days.map((d) => d.count)) },
       releases: tagValues(main, c.issue.id, 'release'),
       environments: tagValues(main, c.issue.id, 'environment'),
-      tags: tagDistributions(main, c.issue.id),
+      tags: tagDistributions(main, c.issue.id).map((t) => ({
+        ...t,
+        top: t.top.map((v) => ({ ...v, pct: Math.round((v.count / t.total) * 100), search: tagSearchUrl(c.project.id, t.key, v.value) })),
+      })),
       history: issueHistory(main, c.issue.id),
       muteChoices: muteChoices(ctx.config),
       knownReleases: projectReleases(main, c.project.id).slice(0, 50),

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { alertSettings, optedOut, setAlertSettings, setOptOut } from '../../alerts/alert-settings.js';
 import { alertRecipients } from '../../alerts/queue-mail.js';
 import { projectAccess, requireAdmin } from '../../auth/access.js';
+import { tagSearchUrl } from '../../issues/search-query.js';
 import { projectReleases } from '../../releases/releases.js';
 import { page, seeOther, type WebContext } from '../page.js';
 import { field, idParam, viewerOf } from '../request-context.js';
@@ -13,7 +14,10 @@ export async function releaseRoutes(app: FastifyInstance, ctx: WebContext): Prom
 
   app.get('/projects/:project/releases', { config: { access: 'user' } }, async (req, reply) => {
     const a = access(req);
-    return page(ctx, req, reply, 'releases', { ...a, releases: projectReleases(main, a.project.id) });
+    return page(ctx, req, reply, 'releases', {
+      ...a,
+      releases: projectReleases(main, a.project.id).map((r) => ({ ...r, search: tagSearchUrl(a.project.id, 'release', r.version) })),
+    });
   });
 
   app.get('/projects/:project/alerts', { config: { access: 'user' } }, async (req, reply) => {
