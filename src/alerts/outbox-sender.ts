@@ -166,7 +166,14 @@ export class OutboxSender {
         if (folded.length) this.db.run(this.db.kysely.updateTable('mail_outbox').set({ sent_at: sentAt }).where('id', 'in', folded.map((f) => f.id)));
       });
     } catch (err) {
+      // Not a delivery failure but a bug or a bad row: mark it failed so that the loop
+      // does not pick it up again forever, and keep the reason for the admin page.
       this.log.error({ err, mail: row.id }, 'outbox: could not process a mail');
+      try {
+        this.#mark([row.id], { state: 'failed', attempts: row.attempts + 1, last_error: `could not process: ${err instanceof Error ? err.message : String(err)}` });
+      } catch (markErr) {
+        this.log.error({ err: markErr, mail: row.id }, 'outbox: could not mark a mail failed');
+      }
     } finally {
       this.#inFlight.delete(row.id);
     }

@@ -126,6 +126,14 @@ describe('outbox sender', () => {
     await sink.start();
   });
 
+  it('marks a mail it cannot process as failed instead of retrying it forever', async () => {
+    writeTransaction(d.main.sqlite, 'test', () => queueMail(d.main, { kind: 'alert', to: 'ada@test.local', payload: {} as object }));
+    d.main.sqlite.prepare("UPDATE mail_outbox SET kind = 'mystery'").run();
+    start(config());
+    await expect.poll(() => outbox()[0]?.state).toBe('failed');
+    expect(outbox()[0]!.last_error).toMatch(/unknown mail kind mystery/);
+  });
+
   it('marks mail unsent, with the reason, when no SMTP server is configured', async () => {
     writeTransaction(d.main.sqlite, 'test', () => queueMail(d.main, { kind: 'password_reset', to: 'ada@test.local', payload: { url: 'https://sluice.test/x' } }));
     start(loadConfig({ DATA_DIR: '/tmp/unused' }));
