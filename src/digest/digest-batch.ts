@@ -15,8 +15,9 @@ import { parseJsonLenient } from '../ingest/lenient-json.js';
 import type { DeadLetter, QueueRow } from '../queue/take-batch.js';
 import { eventTags } from './event-tags.js';
 import { groupEvent, type Grouping } from './grouping.js';
+import { LifecycleApplier, type BatchEvent, type IssueState } from './lifecycle-apply.js';
 import { normalizeEvent, type NormalizedEvent } from './normalize.js';
-import { digestStatements, type DigestStatements } from './statements.js';
+import { digestStatements, TAG_ROWS, type DigestStatements } from './statements.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -35,10 +36,17 @@ export interface BatchOutcome {
   duplicates: number;
   dead: DeadLetter[];
   newIssueIds: number[];
+  /** Alert mails queued in the outbox by this batch's state changes. */
+  alerts: number;
 }
 
 interface IssueAgg {
   readonly id: number;
+  readonly projectId: number;
+  readonly state: IssueState;
+  readonly isNew: boolean;
+  readonly events: BatchEvent[];
+  newest: NormalizedEvent;
   count: number;
   minTs: number;
   maxTs: number;
@@ -54,14 +62,29 @@ function message(err: unknown): string {
 export function prepareEvent(row: QueueRow): PreparedEvent {
   const raw = parseJsonLenient(row.payload.toString('utf8'));
   const event = normalizeEvent(raw, { eventId: row.event_id, receivedAt: row.received_at / 1000 });
+  const json = JSON.stringify(event.data);
   return {
     row,
-    event,
+    event: withLazyData(event, json),
     grouping: groupEvent(event),
     tags: eventTags(event),
-    json: JSON.stringify(event.data),
+    json,
     ts: Math.round(event.timestamp * 1000),
   };
+}
+
+/**
+ * The event with `data` parsed back from its JSON only if someone reads it (an alert's
+ * frames, for the newest event of an issue), so that a batch does not hold a thousand parsed
+ * events until its commit: they die young, and the foreman's heap (RSS, GC time) stays small.
+ */
+function withLazyData(event: NormalizedEvent, json: string): NormalizedEvent {
+  const { data: _parsed, ...rest } = event;
+  let data: NormalizedEvent['data'] | undefined;
+  return Object.defineProperty(rest, 'data', {
+    enumerable: true,
+    get: () => (data ??= JSON.parse(json) as NormalizedEvent['data']),
+  }) as NormalizedEvent;
 }
 
 function widen(range: Map<string, [number, number]>, key: string | null, ts: number): void {
@@ -76,12 +99,14 @@ function widen(range: Map<string, [number, number]>, key: string | null, ts: num
 
 export class Digester {
   readonly #st: DigestStatements;
+  readonly #lifecycle: LifecycleApplier;
 
   constructor(
     private readonly db: MainDb,
     private readonly log: Logger,
   ) {
     this.#st = digestStatements(db);
+    this.#lifecycle = new LifecycleApplier(db);
   }
 
   digest(rows: readonly QueueRow[]): BatchOutcome {
@@ -101,7 +126,7 @@ export class Digester {
       // Something in the batch breaks the transaction. Find it by writing the
       // events one by one: the good ones go in, the bad one is dead-lettered.
       this.log.warn({ err, events: ready.length }, 'digest batch failed; retrying event by event');
-      outcome = { stored: 0, duplicates: 0, dead: [], newIssueIds: [] };
+      outcome = { stored: 0, duplicates: 0, dead: [], newIssueIds: [], alerts: 0 };
       for (const p of ready) {
         try {
           const one = this.#write([p]);
@@ -109,6 +134,7 @@ export class Digester {
           outcome.duplicates += one.duplicates;
           outcome.dead.push(...one.dead);
           outcome.newIssueIds.push(...one.newIssueIds);
+          outcome.alerts += one.alerts;
         } catch (e) {
           outcome.dead.push({ row: p.row, error: `could not store the event: ${message(e)}` });
         }
@@ -121,7 +147,8 @@ export class Digester {
   #write(ready: readonly PreparedEvent[]): BatchOutcome {
     const st = this.#st;
     return writeTransaction(this.db.sqlite, 'digest', () => {
-      const outcome: BatchOutcome = { stored: 0, duplicates: 0, dead: [], newIssueIds: [] };
+      const now = Date.now();
+      const outcome: BatchOutcome = { stored: 0, duplicates: 0, dead: [], newIssueIds: [], alerts: 0 };
       const projects = new Map<number, boolean>();
       const seen = new Set<string>();
       const issues = new Map<string, IssueAgg>();
@@ -150,9 +177,10 @@ export class Digester {
         const issueKey = `${projectId}:${grouping.hash}`;
         let agg = issues.get(issueKey);
         if (!agg) {
-          let found = st.findIssue.get(projectId, grouping.hash) as { id: number } | undefined;
-          if (!found) {
-            found = st.insertIssue.get(
+          let state = st.findIssue.get(projectId, grouping.hash) as IssueState | undefined;
+          const isNew = !state;
+          if (!state) {
+            const { id } = st.insertIssue.get(
               projectId,
               grouping.hash,
               grouping.key,
@@ -165,11 +193,13 @@ export class Digester {
               ts,
               ts,
             ) as { id: number };
-            outcome.newIssueIds.push(found.id);
+            state = { id, status: 'unresolved', resolved_at: null, resolved_in_release: null, resolved_after_release: null, muted_until: null, mute_count: null, mute_window_ms: null, muted_after_event: null };
+            outcome.newIssueIds.push(id);
           }
-          agg = { id: found.id, count: 0, minTs: ts, maxTs: ts, newestLevel: event.level, hours: new Map(), tags: new Map() };
+          agg = { id: state.id, projectId, state, isNew, events: [], newest: event, count: 0, minTs: ts, maxTs: ts, newestLevel: event.level, hours: new Map(), tags: new Map() };
           issues.set(issueKey, agg);
         }
+        agg.events.push({ release: event.release, receivedAt: row.received_at });
 
         st.insertEvent.run(projectId, event.eventId, agg.id, ts, row.received_at, event.level, event.release, event.environment, p.json);
         outcome.stored++;
@@ -179,6 +209,7 @@ export class Digester {
         if (ts >= agg.maxTs) {
           agg.maxTs = ts;
           agg.newestLevel = event.level;
+          agg.newest = event;
         }
         const hour = Math.floor(ts / HOUR_MS);
         agg.hours.set(hour, (agg.hours.get(hour) ?? 0) + 1);
@@ -197,17 +228,26 @@ export class Digester {
         widen(environments.get(projectId)!, event.environment, ts);
       }
 
-      for (const agg of issues.values()) {
+      // In issue-id order, and tags in key order: neighbouring rows of the b-trees, written in turn.
+      const tagRows: unknown[] = [];
+      for (const agg of [...issues.values()].sort((a, b) => a.id - b.id)) {
         st.updateIssue.run(agg.count, agg.maxTs, agg.minTs, agg.maxTs, agg.newestLevel, agg.id);
         for (const [hour, count] of agg.hours) st.addHourly.run(agg.id, hour, count);
-        for (const t of agg.tags.values()) st.addTag.run(agg.id, t.key, t.value, t.count, t.minTs, t.maxTs);
+        for (const tk of [...agg.tags.keys()].sort()) {
+          const t = agg.tags.get(tk)!;
+          tagRows.push(agg.id, t.key, t.value, t.count, t.minTs, t.maxTs);
+          if (tagRows.length === TAG_ROWS * 6) st.addTags.run(...tagRows.splice(0));
+        }
       }
+      for (let i = 0; i < tagRows.length; i += 6) st.addTag.run(...tagRows.slice(i, i + 6));
       for (const [projectId, versions] of releases) {
         for (const [version, [min, max]] of versions) st.addRelease.run(projectId, version, min, max);
       }
       for (const [projectId, names] of environments) {
         for (const [name, [min, max]] of names) st.addEnvironment.run(projectId, name, min, max);
       }
+      // Last, so that this batch's releases are known when a regression compares against them.
+      for (const agg of issues.values()) outcome.alerts += this.#lifecycle.apply(agg, now);
       return outcome;
     }, this.log);
   }

@@ -8,13 +8,14 @@
 import { sql } from 'kysely';
 import type { Statement } from 'better-sqlite3';
 import type { MainDb } from '../db/open.js';
+import { ISSUE_STATE_COLUMNS } from './lifecycle-apply.js';
 
 export interface DigestStatements {
   /** (project_id) → { id } */
   projectExists: Statement;
   /** (project_id, event_id) → { id } */
   eventExists: Statement;
-  /** (project_id, grouping_hash) → { id } */
+  /** (project_id, grouping_hash) → IssueState (lifecycle-apply.ts) */
   findIssue: Statement;
   /** (project_id, grouping_hash, grouping_key, title, culprit, type, value, level, platform, first_seen, last_seen) → { id } */
   insertIssue: Statement;
@@ -26,10 +27,34 @@ export interface DigestStatements {
   addHourly: Statement;
   /** (issue_id, key, value, count, first_seen, last_seen) */
   addTag: Statement;
+  /** TAG_ROWS rows of addTag's values, flattened: one call instead of TAG_ROWS. */
+  addTags: Statement;
   /** (project_id, version, first_seen, last_seen) */
   addRelease: Statement;
   /** (project_id, name, first_seen, last_seen) */
   addEnvironment: Statement;
+}
+
+/**
+ * Tag counters are most of the digest's statements (an event brings 10–30 tags, and most are
+ * new to their issue within a batch); a multi-row upsert pays the per-statement cost of the
+ * driver once per TAG_ROWS rows. Rows of one statement must have distinct keys (they do: the
+ * digest sums them per issue, key and value first).
+ */
+export const TAG_ROWS = 64;
+
+function addTags(k: MainDb['kysely'], rows: number) {
+  const row = { issue_id: 0, key: '', value: '', count: 0, first_seen: 0, last_seen: 0 };
+  return k
+    .insertInto('issue_tags')
+    .values(Array.from({ length: rows }, () => row))
+    .onConflict((oc) =>
+      oc.columns(['issue_id', 'key', 'value']).doUpdateSet({
+        count: sql`issue_tags.count + excluded.count`,
+        first_seen: sql`min(issue_tags.first_seen, excluded.first_seen)`,
+        last_seen: sql`max(issue_tags.last_seen, excluded.last_seen)`,
+      }),
+    );
 }
 
 export function digestStatements(db: MainDb): DigestStatements {
@@ -38,7 +63,7 @@ export function digestStatements(db: MainDb): DigestStatements {
   return {
     projectExists: s(k.selectFrom('projects').select('id').where('id', '=', 0)),
     eventExists: s(k.selectFrom('events').select('id').where('project_id', '=', 0).where('event_id', '=', '')),
-    findIssue: s(k.selectFrom('issues').select('id').where('project_id', '=', 0).where('grouping_hash', '=', '')),
+    findIssue: s(k.selectFrom('issues').select([...ISSUE_STATE_COLUMNS]).where('project_id', '=', 0).where('grouping_hash', '=', '')),
     insertIssue: s(
       k
         .insertInto('issues')
@@ -89,18 +114,8 @@ export function digestStatements(db: MainDb): DigestStatements {
         .values({ issue_id: 0, hour: 0, count: 0 })
         .onConflict((oc) => oc.columns(['issue_id', 'hour']).doUpdateSet({ count: sql`issue_hourly.count + excluded.count` })),
     ),
-    addTag: s(
-      k
-        .insertInto('issue_tags')
-        .values({ issue_id: 0, key: '', value: '', count: 0, first_seen: 0, last_seen: 0 })
-        .onConflict((oc) =>
-          oc.columns(['issue_id', 'key', 'value']).doUpdateSet({
-            count: sql`issue_tags.count + excluded.count`,
-            first_seen: sql`min(issue_tags.first_seen, excluded.first_seen)`,
-            last_seen: sql`max(issue_tags.last_seen, excluded.last_seen)`,
-          }),
-        ),
-    ),
+    addTag: s(addTags(k, 1)),
+    addTags: s(addTags(k, TAG_ROWS)),
     addRelease: s(
       k
         .insertInto('releases')
