@@ -57,7 +57,38 @@ function unquote(value: string): string {
   return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
 }
 
+/**
+ * SDKs send the same auth header and DSN on every request, and parsing them (a URL, a few
+ * regexps) is a visible share of an ingest request's CPU: successful parses are remembered,
+ * for a bounded number of distinct inputs (the whole memo is dropped when it is full, so a flood
+ * of made-up keys costs memory for at most MEMO_SIZE of them). Failures are never remembered.
+ */
+const MEMO_SIZE = 1024;
+
+function memo<T>(fn: (input: string) => T): (input: string) => T {
+  let known = new Map<string, T>();
+  return (input) => {
+    const hit = known.get(input);
+    if (hit !== undefined) return hit;
+    const value = fn(input);
+    if (known.size >= MEMO_SIZE) known = new Map();
+    known.set(input, Object.freeze(value));
+    return value;
+  };
+}
+
+const parseSentryHeader = memo((value: string) => parseHeaderUncached(value, ''));
+
+/** A parsed header (from the memo when it was seen before); errors name `where`. */
 function parseHeader(value: string, where: string): SentryAuth {
+  try {
+    return parseSentryHeader(value);
+  } catch {
+    return parseHeaderUncached(value, where); // throws again, with the right place in the message
+  }
+}
+
+function parseHeaderUncached(value: string, where: string): SentryAuth {
   // The "Sentry" scheme word is optional here (case-insensitive); requestAuth() decides per
   // header whether a value without it counts at all.
   const items = value.trim().replace(/^sentry\s+/i, '');
@@ -160,7 +191,9 @@ export function requestAuth(input: {
  * `Dsn::from_str`: http or https only, the project id is the last path segment (surrounding
  * slashes ignored), everything before it is the path prefix.
  */
-export function parseDsn(dsn: string): { publicKey: string; projectId: string } {
+export const parseDsn: (dsn: string) => { publicKey: string; projectId: string } = memo(parseDsnUncached);
+
+function parseDsnUncached(dsn: string): { publicKey: string; projectId: string } {
   let url: URL;
   try {
     url = new URL(dsn.trim());

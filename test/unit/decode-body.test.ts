@@ -350,3 +350,32 @@ describe('decodeBody: compression bombs', () => {
     expect(growth).toBeLessThan((2 * LIMIT) / MiB);
   });
 });
+
+describe('decodeBody: small bodies inflated in one call', () => {
+  const event = Buffer.from(JSON.stringify({ message: 'x'.repeat(3000), n: [1, 2, 3] }));
+
+  it.each([
+    ['gzip', zlib.gzipSync(event)],
+    ['deflate', zlib.deflateSync(event)],
+    ['deflate', zlib.deflateRawSync(event)],
+    ['br', zlib.brotliCompressSync(event)],
+  ] as const)('%s: one output chunk, whatever the input chunking', async (enc, body) => {
+    const out: Buffer[] = [];
+    const n = await decodeBody(Readable.from(chunked(body, 3, 64)), enc, WIDE, (c) => void out.push(c));
+    expect(out.length).toBe(1);
+    expect(n).toBe(event.length);
+    expect(Buffer.concat(out).equals(event)).toBe(true);
+  });
+
+  it('reads concatenated gzip members (RFC 1952 §2.2), as the streaming decoder does', async () => {
+    const body = Buffer.concat([zlib.gzipSync(event.subarray(0, 100)), zlib.gzipSync(event.subarray(100))]);
+    expect((await readDecodedBody(Readable.from([body]), 'gzip', WIDE)).equals(event)).toBe(true);
+  });
+
+  it('a small bomb falls back to the streaming decoder and its limit', async () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(20 * MiB)); // ~20 KB compressed
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const r = await statusOf(readDecodedBody(Readable.from([bomb]), 'gzip', { maxCompressedBytes: MiB, maxDecompressedBytes: 2 * MiB }));
+    expect(r).toEqual({ status: 413, message: expect.stringMatching(/decompressed request body \(gzip\) exceeds the 2 MiB limit/) });
+  });
+});
