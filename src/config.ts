@@ -211,10 +211,14 @@ export function loadConfig(env: Env = process.env): Config {
       sync: oneOf<SyncMode>(env, 'QUEUE_SYNC', 'full', ['full', 'normal']),
     },
     foreman: {
-      // 1000 rows / 16 MiB: long enough to amortize a commit, short enough that
-      // a web request waiting on the write lock waits well under a second.
-      batchSize: int(env, 'FOREMAN_BATCH_SIZE', 1000, 1, 100_000),
-      batchBytes: bytes(env, 'FOREMAN_BATCH_BYTES', 16 * 1024 ** 2),
+      // 500 rows / 4 MiB: long enough to amortize a commit, short enough that
+      // a web request waiting on the write lock waits well under a second. No more: a batch is
+      // held in memory until its commit, and the foreman's peak RSS follows the batch
+      // (scripts/bench/digest.ts, 2 cores): 1000 rows / 16 MiB went past 300 MB with 50 KB
+      // events and to 200–230 MB with 2 KB ones; 500 rows / 4 MiB stays under 200 MB at a
+      // digest rate the same within the noise (80 events of 50 KB still fill a commit).
+      batchSize: int(env, 'FOREMAN_BATCH_SIZE', 500, 1, 100_000),
+      batchBytes: bytes(env, 'FOREMAN_BATCH_BYTES', 4 * 1024 ** 2),
       // inotify wakes the foreman; this poll only covers a missed wake-up.
       pollMs: int(env, 'FOREMAN_POLL_MS', 2000, 50, 600_000),
     },

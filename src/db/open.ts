@@ -13,5 +13,6 @@ export function openMainDb(config: Config): MainDb {
 }
 
 export function openQueueDb(config: Config): QueueDb {
-  return new Database<QueueSchema>(openSqlite(config.queueDbPath, { sync: config.queue.sync }));
+  // Appended to and read once in order: a small page cache is enough (sqlite.ts).
+  return new Database<QueueSchema>(openSqlite(config.queueDbPath, { sync: config.queue.sync, cacheKiB: 8 * 1024 }));
 }

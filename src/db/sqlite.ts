@@ -12,6 +12,8 @@ export interface OpenOptions {
   readonly readonly?: boolean;
   /** How long a writer waits for the write lock before SQLITE_BUSY. */
   readonly busyTimeoutMs?: number;
+  /** Page cache of this connection, in KiB (default 32 MiB). */
+  readonly cacheKiB?: number;
 }
 
 export function openSqlite(file: string, opts: OpenOptions): SqliteDb {
@@ -27,8 +29,12 @@ export function openSqlite(file: string, opts: OpenOptions): SqliteDb {
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
   // SQLite leaves foreign keys off by default for backwards compatibility.
   db.pragma('foreign_keys = ON');
-  // 64 MiB page cache (negative = KiB): issue lookups and tag counts stay in memory.
-  db.pragma('cache_size = -65536');
+  // Page cache (negative = KiB), counted in each process's RSS. 32 MiB by default: the main
+  // DB's hot pages (the issues, issue_tags and events-id indexes) fit for a long time; the
+  // event rows themselves are written once and rarely read back. The queue DB is appended to
+  // and read once in order, so its connections need little (open.ts). Was 64 MiB everywhere:
+  // the foreman, with one connection to each file, went past 200 MB of RSS.
+  db.pragma(`cache_size = -${opts.cacheKiB ?? 16 * 1024}`);
   db.pragma('temp_store = MEMORY');
   return db;
 }
