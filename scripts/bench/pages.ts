@@ -37,7 +37,7 @@ const t0 = performance.now();
 generateMainDb(config.mainDbPath, projectId, ISSUES, EVENTS);
 console.log(`generated ${fmt(ISSUES)} issues and ${fmt(EVENTS)} events in ${fmt((performance.now() - t0) / 1000, 1)} s (${path.basename(config.mainDbPath)})`);
 
-const app = await buildApp(config, pino({ level: 'silent' }));
+const app = await buildApp(config, pino({ level: process.env.BENCH_LOG ?? 'silent' }));
 await app.ready();
 const cookie = `sluice_session=${session.token}`;
 
