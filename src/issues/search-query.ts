@@ -4,6 +4,10 @@
  *
  *   TypeError checkout is:unresolved release:"shop@1.4.2" browser:Chrome level:error
  *
+ * A "quoted string" is always text. An unquoted word with a colon is a tag term
+ * unless it is plainly pasted text (see pastedText): `KeyError: 'sku'` and
+ * `https://…` search the titles, as a person pasting them expects.
+ *
  * A query that cannot be understood throws a BadRequestError that says what is
  * wrong and where, so the page can show it instead of an empty list.
  */
@@ -33,8 +37,13 @@ const MAX_TERMS = 20;
 interface Token {
   readonly key: string | null;
   readonly value: string;
+  /** Where the term starts and ends in the query, to rewrite it (searchAsText). */
   readonly at: number;
+  readonly end: number;
 }
+
+/** Keys whose meaning is fixed here: an empty value is a mistake to point out, not pasted text. */
+const FILTER_KEYS = new Set(['is', 'level', 'release', 'environment']);
 
 /** Reads a value at `i`: a "quoted string" with \" and \\ escapes, or a run of non-space. */
 function readValue(q: string, i: number): { value: string; end: number } {
@@ -53,6 +62,18 @@ function readValue(q: string, i: number): { value: string; end: number } {
   throw new BadRequestError(`unterminated quote starting at character ${i + 1}`);
 }
 
+/**
+ * Whether an unquoted `word:rest` is pasted text rather than a tag term. People
+ * paste titles and URLs into the box: `KeyError: 'sku'` (the colon ends the
+ * word), `https://shop.test/cart` (the value starts with //), `C:\Users\x` (a
+ * Windows path). No tag term looks like those, so they search the text.
+ */
+function pastedText(key: string, q: string, valueAt: number): boolean {
+  const next = q[valueAt];
+  if (next === undefined || /\s/.test(next)) return !FILTER_KEYS.has(key);
+  return q.startsWith('//', valueAt) || (next === '\\' && key.length === 1);
+}
+
 function tokenize(q: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -64,14 +85,14 @@ function tokenize(q: string): Token[] {
     const at = i;
     // key:value, where the key is a run of key characters up to the first colon.
     const m = /^([A-Za-z0-9_.-]+):/.exec(q.slice(i, i + 201));
-    if (m && m[1] && KEY.test(m[1])) {
+    if (m && m[1] && KEY.test(m[1]) && !pastedText(m[1], q, i + m[0].length)) {
       const { value, end } = readValue(q, i + m[0].length);
       if (value === '' && q[i + m[0].length] !== '"') throw new BadRequestError(`"${m[1]}:" needs a value (character ${at + 1})`);
-      tokens.push({ key: m[1], value, at });
+      tokens.push({ key: m[1], value, at, end });
       i = end;
     } else {
       const { value, end } = readValue(q, i);
-      if (value !== '') tokens.push({ key: null, value, at });
+      if (value !== '') tokens.push({ key: null, value, at, end });
       i = end;
     }
     if (i < q.length && !/\s/.test(q[i]!)) {
@@ -127,4 +148,33 @@ export function tagTerm(key: string, value: string): string | null {
 export function tagSearchUrl(projectId: number, key: string, value: string): string | null {
   const term = tagTerm(key, value);
   return term === null ? null : `/projects/${projectId}/issues?tab=all&query=${encodeURIComponent(term)}`;
+}
+
+/** A free-text term for exactly `text`: quoted, so spaces and colons in it stay text. */
+export function textTerm(text: string): string {
+  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * The query with the tag terms that `rewrite` picks turned into text terms for
+ * `key:value` (the rest kept as typed), for the hint "no issue has that tag;
+ * search for it as text". Null when no term was picked or the query does not parse.
+ */
+export function searchAsText(query: string, rewrite: (tag: { key: string; value: string }) => boolean): string | null {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(query);
+  } catch {
+    return null;
+  }
+  let out = '';
+  let from = 0;
+  let changed = false;
+  for (const t of tokens) {
+    if (t.key === null || t.key === 'is' || t.key === 'level' || !rewrite({ key: t.key, value: t.value })) continue;
+    out += query.slice(from, t.at) + textTerm(`${t.key}:${t.value}`);
+    from = t.end;
+    changed = true;
+  }
+  return changed ? out + query.slice(from) : null;
 }

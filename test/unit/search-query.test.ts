@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '../../src/errors.js';
-import { parseIssueSearch, tagSearchUrl, tagTerm } from '../../src/issues/search-query.js';
+import { parseIssueSearch, searchAsText, tagSearchUrl, tagTerm, textTerm } from '../../src/issues/search-query.js';
 
 const empty = { text: [], states: [], levels: [], tags: [] };
 
@@ -25,7 +25,16 @@ describe('parseIssueSearch', () => {
       'Order is:unresolved  release:"a b"  checkout level:warning',
       { text: ['Order', 'checkout'], states: ['unresolved'], levels: ['warning'], tags: [{ key: 'release', value: 'a b' }] },
     ],
-    ['http://example.com', { ...empty, tags: [{ key: 'http', value: '//example.com' }] }],
+    // Pasted text is text: a title's "Type: value", a URL, a Windows path.
+    ["KeyError: 'sku'", { ...empty, text: ['KeyError:', "'sku'"] }],
+    ['http://example.com', { ...empty, text: ['http://example.com'] }],
+    ['https://shop.test/cart?id=4 release:1.0', { ...empty, text: ['https://shop.test/cart?id=4'], tags: [{ key: 'release', value: '1.0' }] }],
+    ['C:\\Users\\app.exe', { ...empty, text: ['C:\\Users\\app.exe'] }],
+    ['"KeyError: \'sku\'"', { ...empty, text: ["KeyError: 'sku'"] }],
+    // …while a value that is neither stays a tag term, and a filter key still needs a value.
+    ['url:https://x.test', { ...empty, tags: [{ key: 'url', value: 'https://x.test' }] }],
+    ['KeyError:sku', { ...empty, tags: [{ key: 'KeyError', value: 'sku' }] }],
+    ['path:\\srv\\share', { ...empty, tags: [{ key: 'path', value: '\\srv\\share' }] }],
     ['<script>alert(1)</script>', { ...empty, text: ['<script>alert(1)</script>'] }],
   ])('%j', (query, expected) => {
     expect(parseIssueSearch(query)).toEqual(expected);
@@ -34,6 +43,8 @@ describe('parseIssueSearch', () => {
   it.each([
     ['"unterminated', /unterminated quote starting at character 1/],
     ['is:', /"is:" needs a value/],
+    ['level: error', /"level:" needs a value/],
+    ['release: 1.0', /"release:" needs a value/],
     ['is:fixed', /"is:fixed" is not a state/],
     ['level:loud', /"level:loud" is not a level/],
     ['release:"a"b', /expected a space after the term at character 1/],
@@ -71,5 +82,26 @@ describe('tagTerm', () => {
   it('links to the project list, every state, the term encoded', () => {
     expect(tagSearchUrl(7, 'os', 'iOS 17 & "beta"')).toBe('/projects/7/issues?tab=all&query=os%3A%22iOS%2017%20%26%20%5C%22beta%5C%22%22');
     expect(tagSearchUrl(7, 'a b', 'v')).toBeNull();
+  });
+});
+
+// The hint under a tag search that found nothing offers the same search with that term as text.
+describe('searchAsText', () => {
+  const all = () => true;
+  it.each([
+    ["KeyError:'sku' is:unresolved", all, '"KeyError:\'sku\'" is:unresolved'],
+    ['a  msg:"say \\"hi\\"" b', all, 'a  "msg:say \\"hi\\"" b'],
+    ['x:1 y:2', (t: { key: string }) => t.key === 'y', 'x:1 "y:2"'],
+    ['level:error is:muted plain', all, null],
+    ['x:1', () => false, null],
+    ['"unterminated', all, null],
+  ])('%j', (query, pick, expected) => {
+    expect(searchAsText(query, pick)).toBe(expected);
+  });
+
+  it('gives a query that finds the term as text', () => {
+    const q = searchAsText('Order:17 release:1.0', (t) => t.key === 'Order')!;
+    expect(parseIssueSearch(q)).toEqual({ ...empty, text: ['Order:17'], tags: [{ key: 'release', value: '1.0' }] });
+    expect(parseIssueSearch(textTerm('a "b" \\ c'))).toEqual({ ...empty, text: ['a "b" \\ c'] });
   });
 });
