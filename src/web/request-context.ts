@@ -54,7 +54,26 @@ export function queryValue(req: FastifyRequest, name: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-/** Only paths on this site: `//evil.example` and `/\evil.example` are other sites to a browser. */
+// Any origin will do: a value is kept only if it resolves to the same one, whichever it is.
+const ORIGIN = 'http://sluice.invalid';
+
+/**
+ * Only paths on this site, for `Location` after a form. Browsers are more lenient than the
+ * text looks: they drop tabs and newlines inside a URL (`/\t/evil.example` is `//evil.example`)
+ * and read `\` as `/`, so a value with a control character or a backslash is refused outright
+ * rather than cleaned. What is left must be one leading `/` and resolve to this origin; it comes
+ * back as the URL parser serialized it (percent-encoded ASCII: a raw non-ASCII character in a
+ * header would be a 500), unless dot segments made that serialization start with `//`.
+ */
 export function safeNext(value: string): string {
-  return /^\/(?![/\\])/.test(value) && !/[\r\n]/.test(value) ? value : '/projects';
+  const fallback = '/projects';
+  if (!value.startsWith('/') || value.startsWith('//') || /[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(value, ORIGIN);
+  } catch {
+    return fallback;
+  }
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return url.origin === ORIGIN && !path.startsWith('//') ? path : fallback;
 }
