@@ -31,7 +31,7 @@ export async function buildApp(
     routerOptions: { ignoreTrailingSlash: true },
     // Ingest answers are logged only when they fail; per-request logs would cost more than the request.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: true,
+    trustProxy: config.trustProxy,
   });
   const main = openMainDb(config);
   const queue = openQueueDb(config);

@@ -3,6 +3,7 @@
  * Every default sits next to the reason it was chosen; an invalid value stops
  * the process with a message that names the variable.
  */
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -20,6 +21,8 @@ export interface Config {
   /** Public URL of this server, without a trailing slash; used for DSNs and absolute links. */
   readonly baseUrl: string;
   readonly webConcurrency: number;
+  /** Fastify's trustProxy: which peers' X-Forwarded-For/-Proto/-Host to believe (false: none). */
+  readonly trustProxy: boolean | string;
   readonly logLevel: LogLevel;
   readonly limits: {
     /** Whole request body as sent (compressed). */
@@ -165,6 +168,34 @@ function volumeChoices(env: Env, name: string, fallback: string): Array<{ count:
   });
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** `true`, `false`, or comma-separated addresses, CIDRs and proxy-addr's names (loopback,
+ * linklocal, uniquelocal), as Fastify's trustProxy takes them. No hop count: Fastify 5.12
+ * trusts no peer for one (a count cannot tell the proxy from a client that reached us
+ * directly), so accepting it would only look like it worked. */
+function trustProxy(env: Env, name: string): boolean | string {
+  const raw = str(env, name, 'false');
+  const v = raw.toLowerCase();
+  if (v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) {
+    throw new ConfigError(name, raw, 'the addresses of your proxies (Fastify ignores a hop count), true or false');
+  }
+  const entries = v.split(',').map((e) => e.trim());
+  const valid = (e: string) => {
+    if (PROXY_NAMES.includes(e)) return true;
+    const [addr = '', bits, extra] = e.split('/');
+    const family = net.isIP(addr);
+    if (family === 0 || extra !== undefined) return false;
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  };
+  if (!entries.every(valid)) {
+    throw new ConfigError(name, raw, 'true, false, or comma-separated addresses/CIDRs such as 127.0.0.1,10.0.0.0/8');
+  }
+  return entries.join(',');
+}
+
 function url(env: Env, name: string, fallback: string): string {
   const raw = str(env, name, fallback);
   let parsed: URL;
@@ -197,6 +228,9 @@ export function loadConfig(env: Env = process.env): Config {
     baseUrl,
     // One worker per core: ingest is CPU-bound (decompression, parsing), not I/O-bound.
     webConcurrency: int(env, 'WEB_CONCURRENCY', Math.max(1, os.availableParallelism()), 1, 256),
+    // false: without a proxy in front, X-Forwarded-For is whatever the client wrote, and req.ip
+    // keys the per-address sign-in throttle; only the operator knows which proxies are real.
+    trustProxy: trustProxy(env, 'TRUST_PROXY'),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     limits: {
       // 20 MiB compressed, 100 MiB decompressed, 1 MiB per event: Sentry's published limits,
