@@ -1,6 +1,6 @@
 /** The signed-in person's own account: password and sessions. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { assertNotThrottled, recordFailure } from '../../auth/sign-in-throttle.js';
+import { attemptSucceeded, beginAttempt } from '../../auth/sign-in-throttle.js';
 import { BadRequestError, TooManyRequestsError } from '../../errors.js';
 import { countSessions, endOtherSessions } from '../../sessions/sessions.js';
 import { teamsFor } from '../../teams/teams.js';
@@ -29,11 +29,12 @@ export async function accountRoutes(app: FastifyInstance, ctx: WebContext): Prom
     const subjects = { email: viewer.email, ip: req.ip };
     try {
       // A stolen session must not become a way to guess the password: same throttle as sign-in.
-      assertNotThrottled(main, subjects);
+      // Counted before the check, as at sign-in: parallel guesses must not all get through.
+      beginAttempt(main, subjects);
       if (!(await verifyPassword(field(req, 'current'), passwordHashOf(main, viewer.id)))) {
-        recordFailure(main, subjects);
         throw new BadRequestError('the current password is not right');
       }
+      attemptSucceeded(main, subjects);
       const password = field(req, 'password');
       const problem = passwordProblem(password) ?? (password !== field(req, 'confirm') ? 'the two new passwords differ' : undefined);
       if (problem) throw new BadRequestError(problem);

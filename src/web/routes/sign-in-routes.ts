@@ -1,6 +1,6 @@
 /** Signing in and out, and open registration. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { assertNotThrottled, clearEmailFailures, recordFailure } from '../../auth/sign-in-throttle.js';
+import { attemptSucceeded, beginAttempt } from '../../auth/sign-in-throttle.js';
 import { BadRequestError, NotFoundError, TooManyRequestsError } from '../../errors.js';
 import { createSession, endSession } from '../../sessions/sessions.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../../users/passwords.js';
@@ -45,7 +45,8 @@ export async function signInRoutes(app: FastifyInstance, ctx: WebContext): Promi
       page(ctx, req, reply, 'signin', { next, email, error, registrationOpen: registrationOpen() }, status);
     const subjects = { email, ip: req.ip };
     try {
-      assertNotThrottled(main, subjects);
+      // Counted before the password is checked, so parallel guesses cannot all pass the check.
+      beginAttempt(main, subjects);
     } catch (err) {
       if (!(err instanceof TooManyRequestsError)) throw err;
       for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
@@ -54,11 +55,8 @@ export async function signInRoutes(app: FastifyInstance, ctx: WebContext): Promi
     const found = email ? userForSignIn(main, email) : undefined;
     // Runs scrypt even for an unknown email, so the answer's timing does not reveal accounts.
     const ok = await verifyPassword(password, found?.passwordHash ?? null);
-    if (!found || !ok) {
-      recordFailure(main, subjects);
-      return again('That email and password do not match an account.', 401);
-    }
-    clearEmailFailures(main, email);
+    if (!found || !ok) return again('That email and password do not match an account.', 401);
+    attemptSucceeded(main, subjects);
     signIn(ctx, req, reply, found.user);
     return seeOther(reply, next);
   });
