@@ -3,6 +3,21 @@
  * after 2.9.0, so versions are compared as semver when they parse — Sentry's
  * `package@version+build` form included (docs.sentry.io/product/releases/naming-releases/)
  * — and otherwise by when Sluice first saw them.
+ *
+ * Mixing the two ("semver when both parse, else first seen") is not an order:
+ * a@2.0.0 (seen first) > a@1.0.0 (seen last) > a git sha (seen between) >
+ * a@2.0.0 again. Sorting by such a comparison gives whatever the input order
+ * was, and "the latest release" or "is this event newer than the fix" with it.
+ * So every release belongs to a *line*: all semver releases of one package form
+ * one line, and a release that is not semver is a line of its own. Lines are
+ * ordered by when their first release was seen, releases within a package's
+ * line by semver. The comparison is lexicographic on the key
+ *   (line first seen, line name, semver if any, first seen, version)
+ * of each release alone, which makes it a strict weak ordering (a total one,
+ * as the version breaks every tie) whatever the inputs, so sorts and
+ * "newer than" decisions agree. A project that keeps to one package gets pure
+ * semver; one that sends git shas gets pure first-seen order; one that moved
+ * from shas to `app@1.0.0` finds its semver releases after the older shas.
  */
 
 export interface SemVer {
@@ -23,6 +38,16 @@ export function parseVersion(release: string): SemVer | null {
   return { pkg, nums: [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)], pre };
 }
 
+/**
+ * The line a release belongs to: `semver:<package>` for every semver release of
+ * a package (`semver:` alone for bare versions like `1.2.3`), `other:<version>`
+ * for a release that is not semver. The prefixes keep the two kinds apart.
+ */
+export function releaseLine(version: string): string {
+  const v = parseVersion(version);
+  return v ? `semver:${v.pkg}` : `other:${version}`;
+}
+
 /** semver.org §11: a pre-release sorts before its release; identifiers compare numerically, then as text. */
 function comparePre(a: SemVer['pre'], b: SemVer['pre']): number {
   if (a.length === 0 || b.length === 0) return b.length - a.length;
@@ -40,27 +65,49 @@ function comparePre(a: SemVer['pre'], b: SemVer['pre']): number {
   return 0;
 }
 
-export interface ReleaseInfo {
-  readonly version: string;
-  /** Epoch ms Sluice first saw it; orders releases that are not semver. */
-  readonly firstSeen: number;
+function compareSemver(a: SemVer, b: SemVer): number {
+  for (let i = 0; i < 3; i++) {
+    const d = a.nums[i]! - b.nums[i]!;
+    if (d !== 0) return d;
+  }
+  return comparePre(a.pre, b.pre);
 }
 
+export interface ReleaseInfo {
+  readonly version: string;
+  /** Epoch ms Sluice first saw it. */
+  readonly firstSeen: number;
+  /** Epoch ms Sluice first saw any release of its line (see releaseLine): the earliest firstSeen among them. */
+  readonly lineFirstSeen: number;
+}
+
+/** ReleaseInfo for a set of releases: each one's line starts at the earliest firstSeen in that line. */
+export function withLines(releases: ReadonlyArray<{ version: string; firstSeen: number }>): Map<string, ReleaseInfo> {
+  const lineStart = new Map<string, number>();
+  for (const r of releases) {
+    const line = releaseLine(r.version);
+    lineStart.set(line, Math.min(lineStart.get(line) ?? Infinity, r.firstSeen));
+  }
+  return new Map(releases.map((r) => [r.version, { version: r.version, firstSeen: r.firstSeen, lineFirstSeen: lineStart.get(releaseLine(r.version))! }]));
+}
+
+const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
 /**
- * < 0 when a is older than b, > 0 when newer, 0 when the same. Two semver
- * versions of the same package compare as semver; anything else by first seen.
+ * < 0 when a is older than b, > 0 when newer, 0 when the same version. Purely
+ * lexicographic on each side's own key (no shortcuts), so it stays an order
+ * even for inconsistent inputs.
  */
 export function compareReleases(a: ReleaseInfo, b: ReleaseInfo): number {
-  if (a.version === b.version) return 0;
+  if (a.lineFirstSeen !== b.lineFirstSeen) return a.lineFirstSeen - b.lineFirstSeen;
+  const la = releaseLine(a.version);
+  const lb = releaseLine(b.version);
+  if (la !== lb) return cmp(la, lb);
   const va = parseVersion(a.version);
   const vb = parseVersion(b.version);
-  if (va && vb && va.pkg === vb.pkg) {
-    for (let i = 0; i < 3; i++) {
-      const d = va.nums[i]! - vb.nums[i]!;
-      if (d !== 0) return d;
-    }
-    const p = comparePre(va.pre, vb.pre);
-    if (p !== 0) return p;
-  }
-  return a.firstSeen - b.firstSeen || (a.version < b.version ? -1 : 1);
+  // Same line and different versions: both semver of one package (a non-semver line holds one version).
+  const s = va && vb ? compareSemver(va, vb) : 0;
+  if (s !== 0) return s;
+  // 1.0 and 1.0.0, or 1.0.0+a and 1.0.0+b: equal as semver, still different releases.
+  return a.firstSeen - b.firstSeen || cmp(a.version, b.version);
 }

@@ -59,7 +59,7 @@ describe('user actions', () => {
 });
 
 describe('lifecycle rules', () => {
-  const rel = (version: string) => ({ version, firstSeen: 0 });
+  const rel = (version: string) => ({ version, firstSeen: 0, lineFirstSeen: 0 });
   const resolved = (o: Partial<{ resolved_in_release: string; resolved_after_release: string }>) => ({
     resolved_at: 100,
     resolved_in_release: null,
