@@ -4,7 +4,11 @@
  * - Failures are retried with doubling delays; after ALERT_MAX_ATTEMPTS a mail is
  *   marked failed, with its last error, for admins to see.
  * - Past ALERT_HOURLY_CAP alert mails to one person within an hour, further alerts
- *   are folded into one summary mail sent when the hour is over.
+ *   are folded into one summary mail sent when the hour is over. Mails on their way
+ *   count too, so a batch sent at once cannot overshoot the cap; and every folded
+ *   alert is reported by exactly one summary (see #sent).
+ * - A link mail whose link died while it waited (expired, used, replaced) is not
+ *   sent but marked failed with the reason (link-liveness.ts).
  * - Delivery is at least once: a mail is marked sent after the SMTP server took it,
  *   so a crash between the two sends it again after the restart.
  * - Without SMTP settings nothing is sent: mails are marked unsent with the reason.
@@ -15,6 +19,7 @@ import type { MainDb } from '../db/open.js';
 import type { MailState } from '../db/main-schema.js';
 import { writeTransaction } from '../db/transaction.js';
 import type { AlertPayload } from './alert-payload.js';
+import { deadLinkReason, LINK_KINDS, type LinkKind } from './link-liveness.js';
 import { alertMail, linkMail, summaryMail, type LinkPayload } from './mail-content.js';
 import type { Mail, Mailer } from './mailer.js';
 import { queueMail } from './queue-mail.js';
@@ -33,6 +38,8 @@ interface OutboxRow {
 
 export class OutboxSender {
   readonly #inFlight = new Set<number>();
+  /** Alerts and summaries being handed to the SMTP server now, per address: they count against the cap. */
+  readonly #sending = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
@@ -44,7 +51,10 @@ export class OutboxSender {
     private readonly log: Logger,
   ) {}
 
-  /** Mails marked unsent while there was no SMTP server get their chance once there is one. */
+  /**
+   * Mails marked unsent while there was no SMTP server get their chance once there
+   * is one (link mails whose link died meanwhile are then marked failed, not sent).
+   */
   start(pollMs: number): void {
     if (this.mailer) {
       writeTransaction(this.db.sqlite, 'outbox.revive', () =>
@@ -144,8 +154,14 @@ export class OutboxSender {
     this.#inFlight.add(row.id);
     const now = Date.now();
     try {
-      if (row.kind === 'alert' && this.#sentLastHour(row.to_email, now) >= this.config.alerts.hourlyCap) {
+      if (row.kind === 'alert' && this.#sentLastHour(row.to_email, now) + (this.#sending.get(row.to_email) ?? 0) >= this.config.alerts.hourlyCap) {
         this.#fold(row, now);
+        return;
+      }
+      const dead = LINK_KINDS.includes(row.kind) ? deadLinkReason(this.db, row.kind as LinkKind, (JSON.parse(row.payload) as LinkPayload).url, now) : undefined;
+      if (dead) {
+        this.log.warn({ mail: row.id, kind: row.kind, reason: dead }, 'outbox: not sending a dead link');
+        this.#mark([row.id], { state: 'failed', last_error: dead });
         return;
       }
       const folded = row.kind === 'summary' ? this.#folded(row.to_email) : [];
@@ -154,17 +170,18 @@ export class OutboxSender {
         this.#mark([row.id], { state: 'sent', sent_at: now, last_error: 'nothing to report' });
         return;
       }
+      const counted = row.kind === 'alert' || row.kind === 'summary';
+      // Counted from here, before the first await: the next mail of this batch sees it.
+      if (counted) this.#sending.set(row.to_email, (this.#sending.get(row.to_email) ?? 0) + 1);
       try {
         await this.mailer!.send(mail);
       } catch (err) {
         this.#failed(row, err);
         return;
+      } finally {
+        if (counted) this.#uncount(row.to_email);
       }
-      const sentAt = Date.now();
-      writeTransaction(this.db.sqlite, 'outbox.sent', () => {
-        this.db.run(this.db.kysely.updateTable('mail_outbox').set({ state: 'sent', sent_at: sentAt, attempts: row.attempts + 1, last_error: null }).where('id', '=', row.id));
-        if (folded.length) this.db.run(this.db.kysely.updateTable('mail_outbox').set({ sent_at: sentAt }).where('id', 'in', folded.map((f) => f.id)));
-      });
+      this.#sent(row, folded.map((f) => f.id));
     } catch (err) {
       // Not a delivery failure but a bug or a bad row: mark it failed so that the loop
       // does not pick it up again forever, and keep the reason for the admin page.
@@ -177,6 +194,33 @@ export class OutboxSender {
     } finally {
       this.#inFlight.delete(row.id);
     }
+  }
+
+  #uncount(to: string): void {
+    const n = (this.#sending.get(to) ?? 1) - 1;
+    if (n > 0) this.#sending.set(to, n);
+    else this.#sending.delete(to);
+  }
+
+  /**
+   * Marks a mail sent, and a summary's alerts reported. Alerts folded while the
+   * summary was on its way found it still pending and queued none of their own:
+   * queue the next summary for them now, so that none is left unreported.
+   */
+  #sent(row: OutboxRow, reported: number[]): void {
+    const sentAt = Date.now();
+    writeTransaction(this.db.sqlite, 'outbox.sent', () => {
+      this.db.run(this.db.kysely.updateTable('mail_outbox').set({ state: 'sent', sent_at: sentAt, attempts: row.attempts + 1, last_error: null }).where('id', '=', row.id));
+      if (row.kind !== 'summary') return;
+      if (reported.length) this.db.run(this.db.kysely.updateTable('mail_outbox').set({ sent_at: sentAt }).where('id', 'in', reported));
+      const left = this.db.first(
+        this.db.kysely.selectFrom('mail_outbox').select('id').where('to_email', '=', row.to_email).where('state', '=', 'summarized').where('sent_at', 'is', null),
+      );
+      const next = this.db.first(
+        this.db.kysely.selectFrom('mail_outbox').select('id').where('kind', '=', 'summary').where('to_email', '=', row.to_email).where('state', '=', 'pending'),
+      );
+      if (left && !next) queueMail(this.db, { kind: 'summary', to: row.to_email, payload: {} }, sentAt + HOUR_MS);
+    });
   }
 
   #render(row: OutboxRow, folded: Array<{ payload: AlertPayload }>): Mail | undefined {

@@ -18,8 +18,36 @@ export interface ReceivedMail {
 
 export class MailSink {
   readonly messages: ReceivedMail[] = [];
+  /** While true, each mail waits unanswered at the end of its DATA until release(). */
+  hold = false;
+  readonly #held: Array<() => void> = [];
+  /** The most SMTP sessions seen at once between connecting and having their mail accepted. */
+  maxSending = 0;
+  #sending = 0;
+  readonly #done = new Set<string>();
   #server: SMTPServer | undefined;
   #port = 0;
+
+  /** Mails being held now (see hold). */
+  get held(): number {
+    return this.#held.length;
+  }
+
+  /** SMTP sessions connected now whose mail is not yet accepted. */
+  get sending(): number {
+    return this.#sending;
+  }
+
+  /** Accepts every held mail. */
+  release(): void {
+    for (const accept of this.#held.splice(0)) accept();
+  }
+
+  #finished(sessionId: string): void {
+    if (this.#done.has(sessionId)) return;
+    this.#done.add(sessionId);
+    this.#sending--;
+  }
 
   get port(): number {
     return this.#port;
@@ -35,6 +63,12 @@ export class MailSink {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onConnect: (session, callback) => {
+        this.#sending++;
+        this.maxSending = Math.max(this.maxSending, this.#sending);
+        callback();
+      },
+      onClose: (session) => this.#finished(session.id),
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
@@ -50,7 +84,12 @@ export class MailSink {
                 html: typeof m.html === 'string' ? m.html : '',
                 raw,
               });
-              callback();
+              const accept = () => {
+                this.#finished(session.id);
+                callback();
+              };
+              if (this.hold) this.#held.push(accept);
+              else accept();
             })
             .catch(callback);
         });
@@ -67,6 +106,7 @@ export class MailSink {
   async stop(): Promise<void> {
     const s = this.#server;
     this.#server = undefined;
+    this.release();
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 
