@@ -8,11 +8,11 @@
 import { hashToken, looksLikeToken } from '../auth/tokens.js';
 import type { MainDb } from '../db/open.js';
 
-export type LinkKind = 'password_reset' | 'verify_email' | 'invitation';
+export type LinkKind = 'password_reset' | 'set_password' | 'verify_email' | 'invitation';
 
-export const LINK_KINDS: readonly string[] = ['password_reset', 'verify_email', 'invitation'] satisfies LinkKind[];
+export const LINK_KINDS: readonly string[] = ['password_reset', 'set_password', 'verify_email', 'invitation'] satisfies LinkKind[];
 
-const TABLE = { password_reset: 'password_tokens', verify_email: 'email_tokens', invitation: 'invitations' } as const;
+const TABLE = { password_reset: 'password_tokens', set_password: 'password_tokens', verify_email: 'email_tokens', invitation: 'invitations' } as const;
 
 /** Why the mailed link is dead (the reason admins see), or undefined while it works. */
 export function deadLinkReason(db: MainDb, kind: LinkKind, url: string, now: number): string | undefined {

@@ -85,6 +85,10 @@ export interface LinkPayload {
 
 const LINK_WORDS = {
   password_reset: { title: () => 'Set your Sluice password', why: () => 'Use this link to set a new password. If you did not ask for it, ignore this mail.' },
+  set_password: {
+    title: () => 'Set your Sluice password',
+    why: (p: LinkPayload) => `${p.invitedBy ?? 'A Sluice administrator'} sent you this link to set the password of your Sluice account.`,
+  },
   verify_email: { title: () => 'Confirm your address for Sluice', why: () => 'Open this link to confirm that alert mails reach you at this address.' },
   invitation: {
     title: (p: LinkPayload) => `You are invited to ${p.teamName ?? 'a team'} on Sluice`,

@@ -231,6 +231,7 @@ export class OutboxSender {
       case 'summary':
         return folded.length ? summaryMail(row.to_email, folded.map((f) => f.payload), base) : undefined;
       case 'password_reset':
+      case 'set_password':
       case 'invitation':
       case 'verify_email':
         return linkMail(row.to_email, row.kind, JSON.parse(row.payload) as LinkPayload);

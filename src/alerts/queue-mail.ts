@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { MainDb } from '../db/open.js';
 import type { AlertPayload, AlertTrigger } from './alert-payload.js';
 
-export type MailKind = 'alert' | 'summary' | 'password_reset' | 'invitation' | 'verify_email';
+export type MailKind = 'alert' | 'summary' | 'password_reset' | 'set_password' | 'invitation' | 'verify_email';
 
 export function queueMail(
   db: MainDb,

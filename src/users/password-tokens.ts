@@ -1,7 +1,9 @@
 /**
  * One-time set-password links: made by a superuser (web or `cli setpasswordlink`)
- * for a new account or a forgotten password; later sent by mail as the reset link.
+ * for a new account or a forgotten password, shown once and, if the superuser
+ * asks, mailed; and mailed as the reset link (email-links.ts).
  */
+import { queueMail } from '../alerts/queue-mail.js';
 import { hashToken, looksLikeToken, newToken } from '../auth/tokens.js';
 import type { MainDb } from '../db/open.js';
 import { writeTransaction } from '../db/transaction.js';
@@ -16,17 +18,23 @@ export function setPasswordUrl(baseUrl: string, token: string): string {
   return `${baseUrl}/set-password/${token}`;
 }
 
-/** A new link; earlier unused links of the same user stop working (only the newest one is live). */
-export function createPasswordToken(db: MainDb, userId: number, now = Date.now()): string {
+/**
+ * A new link; earlier unused links of the same user stop working (only the newest
+ * one is live). With `mail`, it is also mailed to the account's address, queued in
+ * the same transaction; such a link, redeemed, proves the address (as an invitation does).
+ */
+export function createPasswordToken(db: MainDb, userId: number, now = Date.now(), mail?: { baseUrl: string; by: string }): string {
   const token = newToken();
   writeTransaction(db.sqlite, 'password-token.create', () => {
-    if (!db.first(db.kysely.selectFrom('users').select('id').where('id', '=', userId))) throw new NotFoundError('no such user');
+    const user = db.first(db.kysely.selectFrom('users').select(['id', 'email']).where('id', '=', userId));
+    if (!user) throw new NotFoundError('no such user');
     db.run(db.kysely.deleteFrom('password_tokens').where('user_id', '=', userId));
     db.run(
       db.kysely
         .insertInto('password_tokens')
-        .values({ user_id: userId, token_hash: hashToken(token), created_at: now, expires_at: now + PASSWORD_LINK_LIFETIME_MS }),
+        .values({ user_id: userId, token_hash: hashToken(token), created_at: now, expires_at: now + PASSWORD_LINK_LIFETIME_MS, mailed: mail ? 1 : 0 }),
     );
+    if (mail) queueMail(db, { kind: 'set_password', to: user.email, payload: { url: setPasswordUrl(mail.baseUrl, token), invitedBy: mail.by } }, now);
   });
   return token;
 }

@@ -1,7 +1,8 @@
 /**
  * Site administration (superusers): accounts. With registration closed this is
- * how people get in: a superuser creates the account and passes on its
- * set-password link (mail delivery comes later).
+ * how people get in: a superuser creates the account and gets its set-password
+ * link, shown once and, when SMTP is set up and they ask, mailed to the account
+ * through the outbox too.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestError, NotFoundError } from '../../errors.js';
@@ -22,17 +23,25 @@ export async function adminRoutes(app: FastifyInstance, ctx: WebContext): Promis
   const notSelf = (req: FastifyRequest, userId: number, action: string) => {
     if (viewerOf(req).id === userId) throw new BadRequestError(`you cannot ${action} yourself; ask another superuser`);
   };
-  const linkPage = (req: FastifyRequest, reply: FastifyReply, email: string, userId: number) =>
-    page(ctx, req, reply, 'link-created', {
+  const linkPage = (req: FastifyRequest, reply: FastifyReply, email: string, userId: number) => {
+    // Mailed only on request, and only with SMTP set up: otherwise it would wait in the outbox, unsent.
+    const mail = field(req, 'mail') === 'on' && config.email.smtp ? { baseUrl: config.baseUrl, by: viewerOf(req).email } : undefined;
+    const how = mail
+      ? `It is also mailed to ${email}; opening it from there confirms that address for alert mails.`
+      : config.email.smtp
+        ? 'Send it yourself over a channel you trust, or ask for a new one to be mailed.'
+        : 'No SMTP server is configured, so Sluice cannot mail it: send it yourself, over a channel you trust.';
+    return page(ctx, req, reply, 'link-created', {
       title: `Set-password link for ${email}`,
       heading: `Set-password link for ${email}`,
-      explanation: `Whoever opens this link can set the password of ${email} and is signed in as them. It works once and expires in 3 days; a newer link replaces it. Mail delivery is not built yet: send it yourself, over a channel you trust.`,
-      link: setPasswordUrl(config.baseUrl, createPasswordToken(main, userId)),
+      explanation: `Whoever opens this link can set the password of ${email} and is signed in as them. It works once and expires in 3 days; a newer link replaces it. ${how}`,
+      link: setPasswordUrl(config.baseUrl, createPasswordToken(main, userId, Date.now(), mail)),
       back: '/admin/users',
       backLabel: 'Back to users',
     });
+  };
 
-  app.get('/admin/users', superuser, async (req, reply) => page(ctx, req, reply, 'admin-users', { users: listUsers(main) }));
+  app.get('/admin/users', superuser, async (req, reply) => page(ctx, req, reply, 'admin-users', { users: listUsers(main), smtp: !!config.email.smtp }));
 
   app.post('/admin/users', superuser, async (req, reply) => {
     const user = createUser(main, { email: field(req, 'email'), passwordHash: null, isSuperuser: field(req, 'superuser') === 'on' });
