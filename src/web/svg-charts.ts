@@ -20,22 +20,34 @@ export interface SparklineOptions {
   label?: string;
 }
 
-/** Bars of `counts` (oldest first), scaled to the largest; empty buckets show as a baseline tick. */
+/**
+ * Up to this many events an hour, bars are drawn against this scale instead of
+ * against the busiest hour: a lone event in a quiet issue is a short bar, not a
+ * full-height spike that reads like an outbreak.
+ */
+const SPARK_MIN_SCALE = 4;
+/** Short enough to tell 1 from 5, tall enough to be seen at a glance. */
+const SPARK_MIN_BAR = 3;
+
+/** Bars of `counts` (oldest first) standing on a baseline that spans the whole window; empty hours are just baseline. */
 export function sparkline(counts: readonly number[], opts: SparklineOptions = {}): string {
   const width = opts.width ?? 96;
   const height = opts.height ?? 24;
-  const max = Math.max(1, ...counts);
+  const scale = Math.max(SPARK_MIN_SCALE, ...counts);
   const step = width / Math.max(1, counts.length);
   const bar = Math.max(1, step - 1);
   const total = counts.reduce((a, b) => a + b, 0);
   const label = `${total} ${opts.label ?? 'events'}`;
+  const room = height - 1;
   const bars = counts
     .map((c, i) => {
-      const h = c === 0 ? 1 : Math.max(2, (c / max) * (height - 1));
-      return `<rect class="${c === 0 ? 'spark-empty' : 'spark-bar'}" x="${round(i * step)}" y="${round(height - h)}" width="${round(bar)}" height="${round(h)}"/>`;
+      if (c === 0) return '';
+      const h = Math.max(SPARK_MIN_BAR, (c / scale) * room);
+      return `<rect class="spark-bar" x="${round(i * step)}" y="${round(room - h)}" width="${round(bar)}" height="${round(h)}" rx="0.5"/>`;
     })
     .join('');
-  return `<svg class="sparkline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(label)}"><title>${esc(label)}</title>${bars}</svg>`;
+  const base = `<line class="spark-base" x1="0" y1="${round(height - 0.5)}" x2="${width}" y2="${round(height - 0.5)}"/>`;
+  return `<svg class="sparkline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(label)}"><title>${esc(label)}</title>${base}${bars}</svg>`;
 }
 
 export interface HistogramBucket {
