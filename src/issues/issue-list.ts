@@ -182,27 +182,66 @@ export function listIssues(db: MainDb, query: IssueListQuery): IssuePage {
  */
 export const COUNT_CAP = 1000;
 
-export type TabCounts = Record<IssueTab, number> & { capped: boolean };
+export interface TabCount {
+  readonly n: number;
+  /** The count stopped at the cap: there are at least `n`. */
+  readonly atLeast: boolean;
+}
 
-/** How many issues each tab holds for this search. */
-export function countIssuesByTab(db: MainDb, projectIds: readonly number[], search: IssueSearch): TabCounts {
-  const by = new Map<string, number>();
-  let capped = false;
+export type TabCounts = Record<IssueTab, TabCount>;
+
+const STATUSES = ['unresolved', 'muted', 'resolved'] as const;
+
+function sum(...parts: TabCount[]): TabCount {
+  return { n: parts.reduce((a, p) => a + p.n, 0), atLeast: parts.some((p) => p.atLeast) };
+}
+
+/**
+ * How many issues each tab holds for this search. Capped counts stop per state
+ * (each walks its own (project, status, …) index), so every tab's figure is a
+ * true lower bound and says so, rather than one arbitrary split of the first rows.
+ */
+export function countIssuesByTab(db: MainDb, projectIds: readonly number[], search: IssueSearch, cap = COUNT_CAP): TabCounts {
+  const by = new Map<string, TabCount>();
   if (search.text.length === 0 && search.tags.every((t) => rareTag(db, t.key, t.value))) {
     // Exact: an index-only walk of (project, status), or of the few issues with the tag values.
     const f = filtered(db, projectIds, search);
     const status = f.driven ? sql<string>`+issues.status` : sql<string>`issues.status`;
     const rows = db.all(f.q.select([status.as('status'), (eb) => eb.fn.countAll<number>().as('n')]).groupBy(status));
-    for (const r of rows) by.set(r.status, Number(r.n));
+    for (const r of rows) by.set(r.status, { n: Number(r.n), atLeast: false });
   } else {
-    const rows = db.all(filtered(db, projectIds, search).q.select('issues.status').limit(COUNT_CAP + 1));
-    capped = rows.length > COUNT_CAP;
-    for (const r of rows.slice(0, COUNT_CAP)) by.set(r.status, (by.get(r.status) ?? 0) + 1);
+    const f = filtered(db, projectIds, search);
+    for (const state of STATUSES) {
+      const q = f.q.where(f.driven ? sql<boolean>`+issues.status = ${state}` : sql<boolean>`issues.status = ${state}`);
+      const rows = db.all(q.select(sql.lit(1).as('one')).limit(cap + 1));
+      by.set(state, { n: Math.min(rows.length, cap), atLeast: rows.length > cap });
+    }
   }
-  const unresolved = by.get('unresolved') ?? 0;
-  const muted = by.get('muted') ?? 0;
-  const resolved = by.get('resolved') ?? 0;
-  return { open: unresolved, unresolved: unresolved + muted, muted, resolved, all: unresolved + muted + resolved, capped };
+  const none: TabCount = { n: 0, atLeast: false };
+  const [unresolved, muted, resolved] = STATUSES.map((s) => by.get(s) ?? none) as [TabCount, TabCount, TabCount];
+  return { open: unresolved, unresolved: sum(unresolved, muted), muted, resolved, all: sum(unresolved, muted, resolved) };
+}
+
+/**
+ * The tag terms of a search that no issue of these projects carries, to explain
+ * an empty list (and offer the words as text: they may come from a pasted title).
+ * Each is one probe of the (key, value, issue) index.
+ */
+export function unmatchedTags(db: MainDb, projectIds: readonly number[], search: IssueSearch): Array<{ key: string; value: string }> {
+  const ids = projectIds.length ? [...projectIds] : [-1];
+  return search.tags.filter(
+    ({ key, value }) =>
+      !db.first(
+        db.kysely
+          .selectFrom('issue_tags')
+          .innerJoin('issues', 'issues.id', 'issue_tags.issue_id')
+          .select(sql.lit(1).as('one'))
+          .where('issue_tags.key', '=', key)
+          .where('issue_tags.value', '=', value)
+          .where('issues.project_id', 'in', ids)
+          .limit(1),
+      ),
+  );
 }
 
 const HOUR_MS = 3_600_000;

@@ -60,7 +60,32 @@ describe('listIssues', () => {
     ['all', 30],
   ] as const)('tab %s holds %i issues, and the counts agree', (tab, n) => {
     expect(titles(tab)).toHaveLength(n);
-    expect(countIssuesByTab(d.main, [d.projectId], search())[tab]).toBe(n);
+    expect(countIssuesByTab(d.main, [d.projectId], search())[tab]).toEqual({ n, atLeast: false });
+  });
+
+  it('counts a text search exactly under the cap', () => {
+    const c = countIssuesByTab(d.main, [d.projectId], search('cart.js'));
+    expect(c).toEqual({
+      open: { n: 27, atLeast: false },
+      unresolved: { n: 28, atLeast: false },
+      muted: { n: 1, atLeast: false },
+      resolved: { n: 2, atLeast: false },
+      all: { n: 30, atLeast: false },
+    });
+  });
+
+  it('caps a text search per state, and every tab that includes a capped state says "at least"', () => {
+    // 27 open, 1 muted, 2 resolved match; with a cap of 5 only the open ones reach it.
+    const c = countIssuesByTab(d.main, [d.projectId], search('cart.js'), 5);
+    expect(c).toEqual({
+      open: { n: 5, atLeast: true },
+      unresolved: { n: 6, atLeast: true },
+      muted: { n: 1, atLeast: false },
+      resolved: { n: 2, atLeast: false },
+      all: { n: 8, atLeast: true },
+    });
+    // A cap of exactly the number found is not "at least": nothing was left uncounted.
+    expect(countIssuesByTab(d.main, [d.projectId], search('cart.js'), 27).open).toEqual({ n: 27, atLeast: false });
   });
 
   it.each([

@@ -53,6 +53,33 @@ document.addEventListener('DOMContentLoaded', () => {
     tabs.classList.add('ready');
   }
 
+  // Issue lists: a "select all" box and a live count for the bulk actions. Without the
+  // script the rows' own boxes and the buttons work as a plain form (the box stays hidden).
+  const selectAll = document.querySelector('[data-select-all]');
+  if (selectAll?.form) {
+    const rows = [...selectAll.form.querySelectorAll('input[type=checkbox][name=issue]')];
+    const label = selectAll.form.querySelector('[data-selected-count]');
+    const actions = [...selectAll.form.querySelectorAll('[data-bulk-action]')];
+    const idle = label?.textContent ?? '';
+    const update = () => {
+      const n = rows.filter((r) => r.checked).length;
+      selectAll.checked = n > 0 && n === rows.length;
+      selectAll.indeterminate = n > 0 && n < rows.length;
+      if (label) label.textContent = n === 0 ? idle : `${n} selected:`;
+      // Nothing selected: the buttons would only earn an error page.
+      for (const b of actions) b.disabled = n === 0;
+      for (const r of rows) r.closest('tr')?.classList.toggle('selected', r.checked);
+    };
+    selectAll.hidden = false;
+    selectAll.addEventListener('change', () => {
+      for (const r of rows) r.checked = selectAll.checked;
+      update();
+    });
+    for (const r of rows) r.addEventListener('change', update);
+    // The browser may restore checked boxes on "back": start from what is shown.
+    update();
+  }
+
   // Delete confirmations: the button wakes up once the name is typed (the server checks too).
   for (const input of document.querySelectorAll('[data-confirm-word]')) {
     const button = input.form?.querySelector('[data-confirm-button]');

@@ -4,17 +4,17 @@
  * the bulk actions on the selected rows.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { projectAccess, requireAdmin } from '../../auth/access.js';
+import { projectAccess, requireAdmin, type Viewer } from '../../auth/access.js';
 import { BadRequestError, HttpError } from '../../errors.js';
 import { issueProjectIds } from '../../issues/issue-detail.js';
-import { countIssuesByTab, ISSUE_SORTS, ISSUE_TABS, listIssues, recentHourlyCounts, type IssueSort, type IssueTab } from '../../issues/issue-list.js';
+import { countIssuesByTab, ISSUE_SORTS, ISSUE_TABS, listIssues, recentHourlyCounts, unmatchedTags, type IssueRow, type IssueSort, type IssueTab } from '../../issues/issue-list.js';
 import { deleteIssues, muteIssues, reopenIssues, resolveIssues, type Actor } from '../../issues/lifecycle.js';
-import { parseIssueSearch, type IssueSearch } from '../../issues/search-query.js';
+import { parseIssueSearch, searchAsText, type IssueSearch } from '../../issues/search-query.js';
 import { projectsFor, type Project } from '../../projects/projects.js';
 import { page, seeOther, type WebContext } from '../page.js';
 import { field, idParam, queryValue, safeNext, viewerOf } from '../request-context.js';
 import { sparkline } from '../svg-charts.js';
-import { muteSpec, resolution } from './issue-forms.js';
+import { muteChoices, muteSpec, resolution } from './issue-forms.js';
 
 const PAGE_SIZE = 50;
 const NO_SEARCH: IssueSearch = { text: [], states: [], levels: [], tags: [] };
@@ -30,6 +30,18 @@ function withoutNotice(url: string): string {
 
 function oneOf<T extends string>(value: string, choices: readonly T[], fallback: T): T {
   return (choices as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+/**
+ * Whether the Delete button can work for these rows: deleting needs a team admin
+ * in every project it touches. "some": the viewer administers only some of the
+ * listed projects, so the button is shown disabled with the reason.
+ */
+function deleteRight(main: WebContext['main'], viewer: Viewer, issues: readonly IssueRow[]): 'all' | 'some' | 'none' {
+  if (viewer.isSuperuser) return 'all';
+  const roles = [...new Set(issues.map((i) => i.project_id))].map((pid) => projectAccess(main, viewer, pid).role);
+  if (roles.length > 0 && roles.every((r) => r === 'admin')) return 'all';
+  return roles.some((r) => r === 'admin') ? 'some' : 'none';
 }
 
 export async function issueListRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -51,6 +63,9 @@ export async function issueListRoutes(app: FastifyInstance, ctx: WebContext): Pr
     const projectIds = projects.map((p) => p.id);
     const list = searchError ? { issues: [], next: null } : listIssues(main, { projectIds, tab, sort, search, cursor: queryValue(req, 'cursor') || undefined, limit: PAGE_SIZE });
     const counts = searchError ? undefined : countIssuesByTab(main, projectIds, search);
+    // A tag term that no issue carries is often a pasted title ("Order:17 failed"): say so, and offer it as text.
+    const unmatched = counts && counts.all.n === 0 && search.tags.length ? unmatchedTags(main, projectIds, search) : [];
+    const asText = unmatched.length ? searchAsText(query, (t) => unmatched.some((u) => u.key === t.key && u.value === t.value)) : null;
     const hourly = recentHourlyCounts(main, list.issues.map((i) => i.id), 24);
     const names = new Map(projects.map((p) => [p.id, p.name]));
     const link = (over: Record<string, string | undefined>) => {
@@ -65,8 +80,12 @@ export async function issueListRoutes(app: FastifyInstance, ctx: WebContext): Pr
       query,
       searchError,
       counts,
+      unmatched,
+      asText: asText === null ? undefined : { query: asText, link: link({ query: asText, cursor: undefined }) },
+      muteChoices: muteChoices(ctx.config),
+      canDelete: deleteRight(main, viewerOf(req), list.issues),
       tabs: ISSUE_TABS,
-      issues: list.issues.map((i) => ({ ...i, projectName: names.get(i.project_id) ?? '', spark: sparkline(hourly.get(i.id) ?? [], { label: 'events in the last 24 hours' }) })),
+      issues: list.issues.map((i) => ({ ...i, projectName: names.get(i.project_id) ?? '', spark: sparkline(hourly.get(i.id) ?? [], { height: 28, label: 'events in the last 24 hours' }) })),
       nextLink: list.next ? link({ cursor: list.next }) : undefined,
       firstLink: queryValue(req, 'cursor') ? link({}) : undefined,
       link,
@@ -99,7 +118,8 @@ export async function issueListRoutes(app: FastifyInstance, ctx: WebContext): Pr
     else if (action === 'reopen') changed = reopenIssues(main, ids, actor);
     else if (action === 'delete') {
       // Deleting takes event data with it: team admins only, in every project it touches.
-      for (const pid of issueProjectIds(main, ids)) requireAdmin(projectAccess(main, viewer, pid), 'delete issues');
+      // Ids of projects the viewer cannot see are skipped like ids that do not exist, so neither reveals anything.
+      for (const pid of issueProjectIds(main, ids)) if (visible.includes(pid)) requireAdmin(projectAccess(main, viewer, pid), 'delete issues');
       changed = deleteIssues(main, ids, actor);
     } else throw new BadRequestError(`unknown action ${JSON.stringify(action.slice(0, 40))}`);
     req.log.debug({ action, changed }, 'bulk issue action');
