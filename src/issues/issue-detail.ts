@@ -9,6 +9,14 @@ export interface IssueDetail extends IssueRow {
   type: string | null;
   value: string | null;
   platform: string;
+  /** How it is resolved or muted, for the header (lifecycle.ts stateWording). */
+  resolved_at: number | null;
+  resolved_in_release: string | null;
+  resolved_after_release: string | null;
+  muted_at: number | null;
+  muted_until: number | null;
+  mute_count: number | null;
+  mute_window_ms: number | null;
 }
 
 /**
@@ -19,7 +27,10 @@ export function getIssue(db: MainDb, issueId: number, projectIds: readonly numbe
   const row = db.first(
     db.kysely
       .selectFrom('issues')
-      .select(['id', 'project_id', 'title', 'culprit', 'level', 'status', 'event_count', 'first_seen', 'last_seen', 'grouping_key', 'type', 'value', 'platform'])
+      .select([
+        'id', 'project_id', 'title', 'culprit', 'level', 'status', 'event_count', 'first_seen', 'last_seen', 'grouping_key', 'type', 'value', 'platform',
+        'resolved_at', 'resolved_in_release', 'resolved_after_release', 'muted_at', 'muted_until', 'mute_count', 'mute_window_ms',
+      ])
       .where('id', '=', issueId)
       .where('project_id', 'in', projectIds.length ? [...projectIds] : [-1]),
   );

@@ -167,3 +167,98 @@ export function issueHistory(db: MainDb, issueId: number): HistoryEntry[] {
     )
     .map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
 }
+
+// ---------- Display wording (issue page header and history) ----------
+
+/** Words with some of them set apart: a release as code, a moment as a time the page formats. */
+export type Wording = Array<string | { code: string } | { time: number }>;
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Largest first; a month is the 30 days the mute choices mean by it. */
+const UNITS: ReadonlyArray<[string, number]> = [
+  ['month', 30 * DAY],
+  ['week', 7 * DAY],
+  ['day', DAY],
+  ['hour', HOUR],
+  ['minute', MINUTE],
+  ['second', SECOND],
+];
+
+/** "1 week", "3 months", "90 minutes": the largest unit that says it exactly, else the largest that fits, rounded. */
+export function humanDuration(ms: number): string {
+  const say = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  for (const [unit, size] of UNITS) if (ms >= size && ms % size === 0) return say(ms / size, unit);
+  const [unit, size] = UNITS.find(([, size]) => ms >= size) ?? UNITS.at(-1)!;
+  return say(Math.max(1, Math.round(ms / size)), unit);
+}
+
+function muteWording(spec: { kind?: unknown; ms?: unknown; count?: unknown; windowMs?: unknown }): Wording {
+  if (spec.kind === 'for' && typeof spec.ms === 'number') return [`for ${humanDuration(spec.ms)}`];
+  if (spec.kind === 'until_volume' && typeof spec.count === 'number' && typeof spec.windowMs === 'number') {
+    return [`until ${spec.count} events in ${humanDuration(spec.windowMs)}`];
+  }
+  return spec.kind === 'forever' ? ['forever'] : [];
+}
+
+export interface IssueState {
+  status: string;
+  resolved_in_release: string | null;
+  resolved_after_release: string | null;
+  muted_until: number | null;
+  mute_count: number | null;
+  mute_window_ms: number | null;
+}
+
+/**
+ * What the issue's state is, as the header says it: "resolved in shop@1.11.0",
+ * "resolved in the next release (after shop@1.10.0)", "muted until 5 events in
+ * 1 hour", "muted until <time>", "muted forever".
+ */
+export function stateWording(issue: IssueState): { label: string; detail: Wording } {
+  if (issue.status === 'resolved') {
+    if (issue.resolved_in_release !== null) return { label: 'resolved', detail: ['in ', { code: issue.resolved_in_release }] };
+    if (issue.resolved_after_release !== null) {
+      return { label: 'resolved', detail: issue.resolved_after_release ? ['in the next release, after ', { code: issue.resolved_after_release }] : ['in the next release'] };
+    }
+    return { label: 'resolved', detail: [] };
+  }
+  if (issue.status === 'muted') {
+    if (issue.muted_until !== null) return { label: 'muted', detail: ['until ', { time: issue.muted_until }] };
+    if (issue.mute_count !== null && issue.mute_window_ms !== null) {
+      return { label: 'muted', detail: muteWording({ kind: 'until_volume', count: issue.mute_count, windowMs: issue.mute_window_ms }) };
+    }
+    return { label: 'muted', detail: ['forever'] };
+  }
+  return { label: issue.status, detail: [] };
+}
+
+/** The particulars of a history entry: how it was resolved or muted, which release regressed it, why it was unmuted. */
+export function historyWording(entry: { kind: HistoryKind; details: Record<string, unknown> }): Wording {
+  const d = entry.details;
+  const release = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  switch (entry.kind) {
+    case 'resolved': {
+      const inRelease = release(d.resolved_in_release);
+      if (inRelease) return [d.resolution === 'in_latest_release' ? 'in the latest release, ' : 'in ', { code: inRelease }];
+      if (d.resolution === 'in_next_release') {
+        const after = release(d.resolved_after_release);
+        return after ? ['in the next release, after ', { code: after }] : ['in the next release'];
+      }
+      return [];
+    }
+    case 'muted':
+      return muteWording(d);
+    case 'regressed': {
+      const r = release(d.release);
+      return r ? ['by an event of ', { code: r }] : [];
+    }
+    case 'unmuted':
+      // The foreman records why it unmuted; a person's unmute has no reason to give.
+      return d.reason === 'volume' ? ['the event volume was reached'] : d.reason === 'time' ? ['the mute time was up'] : [];
+    default:
+      return [];
+  }
+}

@@ -5,7 +5,8 @@
 // toggles between in-app and all frames and between cause-first and
 // thrown-first. Everything works with JavaScript switched off, too.
 // Screenshots for a person to look at land in test-output/: issues.png,
-// issue.png, and the same two at a phone's width (issues-mobile.png, issue-mobile.png).
+// issue.png, and the same two at a phone's width (issues-mobile.png, issue-mobile.png),
+// a muted issue's header (issue-muted.png) and a tag search's hint (issues-hint.png).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -73,7 +74,20 @@ describe('issue pages in a browser', () => {
   it('bulk-resolves and bulk-mutes rows of the list', async () => {
     await page.goto(`${sluice.url}/projects/${project.projectId}/issues`);
     expect(await page.locator('.issue-row').count()).toBe(8);
+    // Select all (the script's): every row, then none; with none, the actions wait.
+    const selectAll = page.locator('[data-select-all]');
+    expect(await page.locator('.bulk-bar button[value=resolve]').isDisabled()).toBe(true);
+    await selectAll.check();
+    expect(await page.locator('input[name=issue]:checked').count()).toBe(8);
+    expect(await page.textContent('[data-selected-count]')).toBe('8 selected:');
+    await page.locator('input[name=issue]').first().uncheck();
+    // Page-side code as text: this project compiles without the DOM's types.
+    expect(await page.evaluate<boolean>(`document.querySelector('[data-select-all]').indeterminate`)).toBe(true);
+    await selectAll.check();
+    await selectAll.uncheck();
+    expect(await page.locator('input[name=issue]:checked').count()).toBe(0);
     await page.check(`input[name=issue][value="${titleOf('ValueError')}"]`);
+    expect(await page.locator('.bulk-bar button[value=resolve]').isDisabled()).toBe(false);
     await page.click('.bulk-bar button[value=resolve]');
     await page.waitForURL(/notice=issues-resolve/);
     await page.check(`input[name=issue][value="${titleOf('DeprecationWarning')}"]`);
@@ -128,11 +142,14 @@ describe('issue pages in a browser', () => {
       ['issue.png', `/issues/${id}`, 1280],
       ['issues-mobile.png', `/projects/${project.projectId}/issues?tab=all`, 390],
       ['issue-mobile.png', `/issues/${id}`, 390],
+      // The header of a muted issue says until when; a tag search that found nothing offers the words as text.
+      ['issue-muted.png', `/issues/${titleOf('DeprecationWarning')}`, 1280],
+      ['issues-hint.png', `/projects/${project.projectId}/issues?tab=all&query=${encodeURIComponent('Slow:query')}`, 1280],
     ];
     for (const [file, url, width] of shots) {
       await page.setViewportSize({ width, height: 860 });
       await page.goto(`${sluice.url}${url}`);
-      await page.screenshot({ path: path.join(SCREENSHOTS, file), fullPage: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, file), fullPage: !/muted|hint/.test(file) });
       // Nothing wider than the window: long titles, URLs and code wrap or scroll inside their box.
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       expect(overflow, `${file}: the page scrolls sideways`).toBe(0);
@@ -155,6 +172,8 @@ describe('without JavaScript', () => {
       const p = nojs.context.pages()[0] ?? (await nojs.context.newPage());
       await signIn(p, sluice.url, EMAIL, PASSWORD);
       await p.goto(`${sluice.url}/projects/${project.projectId}/issues?tab=all`);
+      // The select-all box needs the script: without it, it is not there to mislead.
+      expect(await p.locator('[data-select-all]').isVisible()).toBe(false);
       await p.fill('input[name=query]', 'level:warning');
       await p.click('.issue-search button[type=submit]');
       await p.waitForURL(/query=level%3Awarning/);

@@ -6,11 +6,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { projectAccess, requireAdmin, type ProjectAccess } from '../../auth/access.js';
 import { BadRequestError, NotFoundError } from '../../errors.js';
 import { eventView } from '../../issues/event-view.js';
-import { dailyCounts, getIssue, issueProjectIds, tagDistributions, tagValues, type IssueDetail } from '../../issues/issue-detail.js';
+import { dailyCounts, getIssue, issueProjectIds, tagDistributions, tagValues, type IssueDetail, type TagValueCount } from '../../issues/issue-detail.js';
 import { eventNavigation, getEvent, listEvents } from '../../issues/issue-events.js';
-import { deleteIssues, issueHistory, muteIssues, reopenIssues, resolveIssues, type Actor } from '../../issues/lifecycle.js';
+import { deleteIssues, historyWording, issueHistory, muteIssues, reopenIssues, resolveIssues, stateWording, type Actor, type HistoryEntry } from '../../issues/lifecycle.js';
 import { tagSearchUrl } from '../../issues/search-query.js';
-import { projectReleases } from '../../releases/releases.js';
+import { projectReleases, type ReleaseRow } from '../../releases/releases.js';
 import { page, seeOther, type WebContext } from '../page.js';
 import { idParam, param, queryValue, viewerOf } from '../request-context.js';
 import { histogram } from '../svg-charts.js';
@@ -21,6 +21,36 @@ const EVENTS_PAGE = 50;
 interface IssueContext extends ProjectAccess {
   issue: IssueDetail;
   actor: Actor;
+}
+
+/** Releases shown in the header before "+N more". */
+const HEADER_RELEASES = 3;
+/**
+ * Shown in the header (level, releases, environments), so not again among the
+ * tag distributions — except level when the issue's events differ in level,
+ * which the header's one level does not tell.
+ */
+const HEADER_TAGS = new Set(['release', 'environment']);
+
+/** The issue's releases newest first, in the project's release order (semver where it parses), each with its share of events. */
+function releasesNewestFirst(seen: TagValueCount[], ordered: readonly ReleaseRow[]) {
+  const rank = new Map(ordered.map((r, i) => [r.version, i]));
+  return withShares([...seen].sort((a, b) => (rank.get(a.value) ?? Infinity) - (rank.get(b.value) ?? Infinity) || b.last_seen - a.last_seen));
+}
+
+function withShares<T extends { count: number }>(rows: T[]): Array<T & { pct: number }> {
+  const total = rows.reduce((a, r) => a + r.count, 0);
+  return rows.map((r) => ({ ...r, pct: total ? Math.round((r.count / total) * 100) : 0 }));
+}
+
+/** What the header says about the state, and who brought it about when (the newest entry that did). */
+function stateLine(issue: IssueDetail, history: HistoryEntry[]) {
+  const kinds: Record<string, string[]> = { resolved: ['resolved'], muted: ['muted'], unresolved: ['regressed', 'unmuted', 'reopened'] };
+  const last = history.find((h) => kinds[issue.status]?.includes(h.kind));
+  const state = stateWording(issue);
+  // An unresolved issue says how it came back, if it did: "regressed", "unmuted", "reopened".
+  const detail = issue.status === 'unresolved' && last ? [last.kind] : state.detail;
+  return { ...state, detail, by: last ? { user: last.user_email, at: last.created_at } : null };
 }
 
 export async function issueRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -42,6 +72,8 @@ export async function issueRoutes(app: FastifyInstance, ctx: WebContext): Promis
     const frames = queryValue(req, 'frames') === 'all' ? 'all' : 'app';
     const order = queryValue(req, 'order') === 'cause' ? 'cause' : 'thrown';
     const view = eventView(event.data, c.issue.title);
+    const known = projectReleases(main, c.project.id);
+    const history = issueHistory(main, c.issue.id);
     return page(ctx, req, reply, 'issue', {
       ...c,
       event,
@@ -53,15 +85,19 @@ export async function issueRoutes(app: FastifyInstance, ctx: WebContext): Promis
       histogram: histogram(days.map((d) => ({ label: new Date(d.day * 86_400_000).toISOString().slice(0, 10), count: d.count }))),
       // The chart stretches, so it holds no text: its first day and its scale go around it.
       histogramAxis: { first: (days[0]?.day ?? 0) * 86_400_000, max: Math.max(0, ...days.map((d) => d.count)) },
-      releases: tagValues(main, c.issue.id, 'release'),
-      environments: tagValues(main, c.issue.id, 'environment'),
-      tags: tagDistributions(main, c.issue.id).map((t) => ({
-        ...t,
-        top: t.top.map((v) => ({ ...v, pct: Math.round((v.count / t.total) * 100), search: tagSearchUrl(c.project.id, t.key, v.value) })),
-      })),
-      history: issueHistory(main, c.issue.id),
+      releases: releasesNewestFirst(tagValues(main, c.issue.id, 'release'), known).map((r) => ({ ...r, search: tagSearchUrl(c.project.id, 'release', r.value) })),
+      headerReleases: HEADER_RELEASES,
+      environments: withShares(tagValues(main, c.issue.id, 'environment').sort((a, b) => b.count - a.count)).map((e) => ({ ...e, search: tagSearchUrl(c.project.id, 'environment', e.value) })),
+      tags: tagDistributions(main, c.issue.id)
+        .filter((t) => !HEADER_TAGS.has(t.key) && !(t.key === 'level' && t.distinct === 1))
+        .map((t) => ({
+          ...t,
+          top: t.top.map((v) => ({ ...v, pct: Math.round((v.count / t.total) * 100), search: tagSearchUrl(c.project.id, t.key, v.value) })),
+        })),
+      state: stateLine(c.issue, history),
+      history: history.map((h) => ({ ...h, wording: historyWording(h) })),
       muteChoices: muteChoices(ctx.config),
-      knownReleases: projectReleases(main, c.project.id).slice(0, 50),
+      knownReleases: known.slice(0, 50),
       eventBase: `/issues/${c.issue.id}/events/${event.event_id}`,
     });
   }
