@@ -260,8 +260,8 @@ export function loadConfig(env: Env = process.env): Config {
       smtp: env.EMAIL_HOST?.trim()
         ? {
             host: str(env, 'EMAIL_HOST', ''),
-            // 587: the submission port, which every provider offers with STARTTLS.
-            port: int(env, 'EMAIL_PORT', 587, 1, 65535),
+            // 587: the submission port, which every provider offers with STARTTLS; 465 for TLS from the first byte.
+            port: int(env, 'EMAIL_PORT', oneOf(env, 'EMAIL_SECURE', 'false', ['true', 'false']) === 'true' ? 465 : 587, 1, 65535),
             user: env.EMAIL_USER?.trim() || undefined,
             password: env.EMAIL_PASSWORD || undefined,
             secure: oneOf(env, 'EMAIL_SECURE', 'false', ['true', 'false']) === 'true',

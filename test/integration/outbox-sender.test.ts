@@ -218,6 +218,14 @@ describe('outbox sender', () => {
     await sink.start();
   });
 
+  it('with EMAIL_STARTTLS=require, refuses a server that offers no STARTTLS (the sink offers none)', async () => {
+    queue('Plaintext');
+    start(config({ EMAIL_STARTTLS: 'require', ALERT_MAX_ATTEMPTS: '1' }));
+    await expect.poll(() => outbox().every((r) => r.state === 'failed')).toBe(true);
+    expect(outbox()[0]!.last_error).toMatch(/STARTTLS/);
+    expect(sink.messages).toHaveLength(0);
+  });
+
   it('marks a mail it cannot process as failed instead of retrying it forever', async () => {
     writeTransaction(d.main.sqlite, 'test', () => queueMail(d.main, { kind: 'alert', to: 'ada@test.local', payload: {} as object }));
     d.main.sqlite.prepare("UPDATE mail_outbox SET kind = 'mystery'").run();
