@@ -22,13 +22,17 @@ try {
   }
   throw err;
 }
-const main = openMainDb(config);
-const queue = openQueueDb(config);
+// With QUEUE_SYNC=full the foreman makes its main-DB commits durable itself, off the event
+// loop (foreman/foreman.ts); its queue writes only remove digested rows and file dead letters,
+// which a power loss may undo safely: the rows are digested again, idempotently.
+const syncMain = config.queue.sync === 'full';
+const main = openMainDb(config, { sync: 'normal' });
+const queue = openQueueDb(config, { sync: 'normal' });
 const mailer = createMailer(config);
 if (!mailer) log.warn('no SMTP server configured (EMAIL_HOST): alert mails stay in the outbox, marked unsent');
 const outbox = new OutboxSender(config, main, mailer, log);
 outbox.start(config.foreman.pollMs);
-const foreman = new Foreman(config, main, queue, log, outbox);
+const foreman = new Foreman(config, main, queue, log, outbox, { syncMain });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     log.info({ signal }, 'foreman stopping after the batch in hand');

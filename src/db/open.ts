@@ -1,5 +1,5 @@
 /** The two databases of a Sluice data directory, opened with the shared settings. */
-import type { Config } from '../config.js';
+import type { Config, SyncMode } from '../config.js';
 import { Database } from './database.js';
 import type { MainSchema } from './main-schema.js';
 import type { QueueSchema } from './queue-schema.js';
@@ -8,11 +8,16 @@ import { openSqlite } from './sqlite.js';
 export type MainDb = Database<MainSchema>;
 export type QueueDb = Database<QueueSchema>;
 
-export function openMainDb(config: Config): MainDb {
-  return new Database<MainSchema>(openSqlite(config.mainDbPath, { sync: config.queue.sync }));
+/** `sync` overrides QUEUE_SYNC for this connection (the foreman syncs its commits by hand, wal-sync.ts). */
+export interface OpenDbOptions {
+  readonly sync?: SyncMode;
 }
 
-export function openQueueDb(config: Config): QueueDb {
+export function openMainDb(config: Config, opts: OpenDbOptions = {}): MainDb {
+  return new Database<MainSchema>(openSqlite(config.mainDbPath, { sync: opts.sync ?? config.queue.sync }));
+}
+
+export function openQueueDb(config: Config, opts: OpenDbOptions = {}): QueueDb {
   // Appended to and read once in order: a small page cache is enough (sqlite.ts).
-  return new Database<QueueSchema>(openSqlite(config.queueDbPath, { sync: config.queue.sync, cacheKiB: 8 * 1024 }));
+  return new Database<QueueSchema>(openSqlite(config.queueDbPath, { sync: opts.sync ?? config.queue.sync, cacheKiB: 8 * 1024 }));
 }

@@ -11,24 +11,17 @@
 import type { Logger } from 'pino';
 import type { MainDb } from '../db/open.js';
 import { writeTransaction } from '../db/transaction.js';
-import { parseJsonLenient } from '../ingest/lenient-json.js';
 import type { DeadLetter, QueueRow } from '../queue/take-batch.js';
-import { eventTags } from './event-tags.js';
-import { groupEvent, type Grouping } from './grouping.js';
-import { LifecycleApplier, type BatchEvent, type IssueState } from './lifecycle-apply.js';
-import { normalizeEvent, type NormalizedEvent } from './normalize.js';
+import { LifecycleApplier, type BatchEvent, type IssueState, type TouchedIssue } from './lifecycle-apply.js';
+import { alertSource, isPrepared, prepareAll, type Preparation, type PreparedEvent } from './prepare-event.js';
 import { digestStatements, TAG_ROWS, type DigestStatements } from './statements.js';
 
 const HOUR_MS = 3_600_000;
 
-export interface PreparedEvent {
+/** A queued row and what preparing it gave. */
+interface Ready {
   readonly row: QueueRow;
-  readonly event: NormalizedEvent;
-  readonly grouping: Grouping;
-  readonly tags: Array<[string, string]>;
-  readonly json: string;
-  /** Event time in epoch ms. */
-  readonly ts: number;
+  readonly p: PreparedEvent;
 }
 
 export interface BatchOutcome {
@@ -46,7 +39,7 @@ interface IssueAgg {
   readonly state: IssueState;
   readonly isNew: boolean;
   readonly events: BatchEvent[];
-  newest: NormalizedEvent;
+  newest: TouchedIssue['newest'];
   count: number;
   minTs: number;
   maxTs: number;
@@ -57,34 +50,6 @@ interface IssueAgg {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-export function prepareEvent(row: QueueRow): PreparedEvent {
-  const raw = parseJsonLenient(row.payload.toString('utf8'));
-  const event = normalizeEvent(raw, { eventId: row.event_id, receivedAt: row.received_at / 1000 });
-  const json = JSON.stringify(event.data);
-  return {
-    row,
-    event: withLazyData(event, json),
-    grouping: groupEvent(event),
-    tags: eventTags(event),
-    json,
-    ts: Math.round(event.timestamp * 1000),
-  };
-}
-
-/**
- * The event with `data` parsed back from its JSON only if someone reads it (an alert's
- * frames, for the newest event of an issue), so that a batch does not hold a thousand parsed
- * events until its commit: they die young, and the foreman's heap (RSS, GC time) stays small.
- */
-function withLazyData(event: NormalizedEvent, json: string): NormalizedEvent {
-  const { data: _parsed, ...rest } = event;
-  let data: NormalizedEvent['data'] | undefined;
-  return Object.defineProperty(rest, 'data', {
-    enumerable: true,
-    get: () => (data ??= JSON.parse(json) as NormalizedEvent['data']),
-  }) as NormalizedEvent;
 }
 
 function widen(range: Map<string, [number, number]>, key: string | null, ts: number): void {
@@ -109,16 +74,21 @@ export class Digester {
     this.#lifecycle = new LifecycleApplier(db);
   }
 
+  /** Prepares the rows on this thread, then writes them: for tests and tools. */
   digest(rows: readonly QueueRow[]): BatchOutcome {
+    return this.write(rows, prepareAll(rows));
+  }
+
+  /** Writes rows whose preparations (same order) were made elsewhere, e.g. on a worker thread. */
+  write(rows: readonly QueueRow[], preps: readonly Preparation[]): BatchOutcome {
+    if (preps.length !== rows.length) throw new Error(`write: ${rows.length} rows but ${preps.length} preparations`);
     const dead: DeadLetter[] = [];
-    const ready: PreparedEvent[] = [];
-    for (const row of rows) {
-      try {
-        ready.push(prepareEvent(row));
-      } catch (err) {
-        dead.push({ row, error: `could not parse the event: ${message(err)}` });
-      }
-    }
+    const ready: Ready[] = [];
+    rows.forEach((row, i) => {
+      const p = preps[i]!;
+      if (isPrepared(p)) ready.push({ row, p });
+      else dead.push({ row, error: p.error });
+    });
     let outcome: BatchOutcome;
     try {
       outcome = this.#write(ready);
@@ -127,16 +97,16 @@ export class Digester {
       // events one by one: the good ones go in, the bad one is dead-lettered.
       this.log.warn({ err, events: ready.length }, 'digest batch failed; retrying event by event');
       outcome = { stored: 0, duplicates: 0, dead: [], newIssueIds: [], alerts: 0 };
-      for (const p of ready) {
+      for (const r of ready) {
         try {
-          const one = this.#write([p]);
+          const one = this.#write([r]);
           outcome.stored += one.stored;
           outcome.duplicates += one.duplicates;
           outcome.dead.push(...one.dead);
           outcome.newIssueIds.push(...one.newIssueIds);
           outcome.alerts += one.alerts;
         } catch (e) {
-          outcome.dead.push({ row: p.row, error: `could not store the event: ${message(e)}` });
+          outcome.dead.push({ row: r.row, error: `could not store the event: ${message(e)}` });
         }
       }
     }
@@ -144,7 +114,7 @@ export class Digester {
     return outcome;
   }
 
-  #write(ready: readonly PreparedEvent[]): BatchOutcome {
+  #write(ready: readonly Ready[]): BatchOutcome {
     const st = this.#st;
     return writeTransaction(this.db.sqlite, 'digest', () => {
       const now = Date.now();
@@ -155,8 +125,8 @@ export class Digester {
       const releases = new Map<number, Map<string, [number, number]>>();
       const environments = new Map<number, Map<string, [number, number]>>();
 
-      for (const p of ready) {
-        const { row, event, grouping, ts } = p;
+      for (const { row, p } of ready) {
+        const { grouping, ts } = p;
         const projectId = row.project_id;
         let exists = projects.get(projectId);
         if (exists === undefined) {
@@ -167,8 +137,8 @@ export class Digester {
           outcome.dead.push({ row, error: `project ${projectId} no longer exists` });
           continue;
         }
-        const eventKey = `${projectId}:${event.eventId}`;
-        if (seen.has(eventKey) || st.eventExists.get(projectId, event.eventId) !== undefined) {
+        const eventKey = `${projectId}:${p.eventId}`;
+        if (seen.has(eventKey) || st.eventExists.get(projectId, p.eventId) !== undefined) {
           outcome.duplicates++;
           continue;
         }
@@ -188,32 +158,34 @@ export class Digester {
               grouping.culprit,
               grouping.type,
               grouping.value,
-              event.level,
-              event.platform,
+              p.level,
+              p.platform,
               ts,
               ts,
             ) as { id: number };
             state = { id, status: 'unresolved', resolved_at: null, resolved_in_release: null, resolved_after_release: null, muted_until: null, mute_count: null, mute_window_ms: null, muted_after_event: null };
             outcome.newIssueIds.push(id);
           }
-          agg = { id: state.id, projectId, state, isNew, events: [], newest: event, count: 0, minTs: ts, maxTs: ts, newestLevel: event.level, hours: new Map(), tags: new Map() };
+          agg = { id: state.id, projectId, state, isNew, events: [], newest: alertSource(p), count: 0, minTs: ts, maxTs: ts, newestLevel: p.level, hours: new Map(), tags: new Map() };
           issues.set(issueKey, agg);
         }
-        agg.events.push({ release: event.release, receivedAt: row.received_at });
+        agg.events.push({ release: p.release, receivedAt: row.received_at });
 
-        st.insertEvent.run(projectId, event.eventId, agg.id, ts, row.received_at, event.level, event.release, event.environment, p.json);
+        st.insertEvent.run(projectId, p.eventId, agg.id, ts, row.received_at, p.level, p.release, p.environment, p.json);
         outcome.stored++;
 
         agg.count++;
         agg.minTs = Math.min(agg.minTs, ts);
         if (ts >= agg.maxTs) {
           agg.maxTs = ts;
-          agg.newestLevel = event.level;
-          agg.newest = event;
+          agg.newestLevel = p.level;
+          agg.newest = alertSource(p);
         }
         const hour = Math.floor(ts / HOUR_MS);
         agg.hours.set(hour, (agg.hours.get(hour) ?? 0) + 1);
-        for (const [key, value] of p.tags) {
+        for (let i = 0; i < p.tags.length; i += 2) {
+          const key = p.tags[i]!;
+          const value = p.tags[i + 1]!;
           const tk = `${key}\u0000${value}`;
           const t = agg.tags.get(tk);
           if (t) {
@@ -224,8 +196,8 @@ export class Digester {
         }
         if (!releases.has(projectId)) releases.set(projectId, new Map());
         if (!environments.has(projectId)) environments.set(projectId, new Map());
-        widen(releases.get(projectId)!, event.release, ts);
-        widen(environments.get(projectId)!, event.environment, ts);
+        widen(releases.get(projectId)!, p.release, ts);
+        widen(environments.get(projectId)!, p.environment, ts);
       }
 
       // In issue-id order, and tags in key order: neighbouring rows of the b-trees, written in turn.

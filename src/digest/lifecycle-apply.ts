@@ -50,7 +50,7 @@ export interface TouchedIssue {
   /** This batch's events of the issue, in digest order. */
   readonly events: readonly BatchEvent[];
   /** The newest event of the batch, for the alert's content. */
-  readonly newest: NormalizedEvent;
+  readonly newest: Pick<NormalizedEvent, 'release' | 'environment' | 'data'>;
 }
 
 
@@ -145,15 +145,9 @@ export function unmuteDueIssues(db: MainDb, applier: LifecycleApplier, now: numb
   for (const state of due) {
     const latest = db.first(db.kysely.selectFrom('events').select('data').where('issue_id', '=', state.id).orderBy('id', 'desc').limit(1));
     const data = latest ? (JSON.parse(latest.data) as Record<string, unknown>) : {};
-    const newest: NormalizedEvent = {
-      eventId: '',
-      timestamp: now / 1000,
-      level: 'error',
-      platform: 'other',
+    const newest = {
       release: typeof data.release === 'string' ? data.release : null,
       environment: typeof data.environment === 'string' ? data.environment : null,
-      tags: [],
-      fingerprint: null,
       data,
     };
     mails += applier.apply({ projectId: state.project_id, state, isNew: false, events: [], newest }, now);

@@ -10,18 +10,9 @@
  * while holding the queue's write lock, so each worker stalled on its own fsync and, through
  * SQLite's busy handler (which sleeps 1, 2, 5, 10 ms… on the thread), on the other workers'
  * (42% of a worker's time in the ingest benchmark went there). Instead the Enqueuer writes
- * through its own connection that commits with synchronous=NORMAL (the WAL frames are written,
- * not fsynced), then fdatasyncs the WAL file itself on libuv's thread pool and resolves the
- * batch's callers only when that returned. This is as durable as FULL for every acknowledged
- * event:
- * - fdatasync flushes every write made to the file before it was called, whoever made it, so
- *   when it returns the batch's commit frames (and the WAL header) are on disk and recovery
- *   replays them. The data directory is fsynced once too, for the WAL file's own entry.
- * - The WAL file is never replaced under us: SQLite deletes it only when the last connection
- *   closes, and ours stays open for as long as it enqueues.
- * - Frames leave the WAL only through a checkpoint, which in NORMAL mode fsyncs the WAL before
- *   copying and the database file after: acknowledged rows are durable there before the WAL
- *   can be rewound and overwritten.
+ * through its own connection that commits with synchronous=NORMAL, then has the WAL fdatasynced
+ * on libuv's thread pool (WalSync, src/db/wal-sync.ts, which says why that is as durable as
+ * FULL) and resolves the batch's callers only when that returned.
  * While a batch's fdatasync runs, outside the write lock, the event loop goes on reading
  * requests, and they form the next batch, committed and synced as soon as it returns: one
  * commit and one fsync per round trip of the disk, however many events.
@@ -31,13 +22,12 @@
  * taken is retried on a later loop turn, growing meanwhile (bounded by the queue connection's
  * busy_timeout, then 503).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { QueueDb } from '../db/open.js';
 import { openSqlite, type SqliteDb } from '../db/sqlite.js';
 import { writeTransaction } from '../db/transaction.js';
+import { WalSync } from '../db/wal-sync.js';
 import { ServiceUnavailableError } from '../errors.js';
 
 export interface QueuedEvent {
@@ -68,9 +58,7 @@ export class Enqueuer {
   readonly #ownWriter: boolean;
   readonly #insert: Statement;
   /** Set when commits must reach the disk before callers hear of them (QUEUE_SYNC=full). */
-  readonly #walPath: string | null;
-  #walFd: number | undefined;
-  #dirSynced = false;
+  readonly #walSync: WalSync | null;
   #closed = false;
   /** How long a batch may wait for the write lock: the queue connection's busy_timeout. */
   readonly #busyTimeoutMs: number;
@@ -88,7 +76,7 @@ export class Enqueuer {
     const durable = Number(sqlite.pragma('synchronous', { simple: true })) >= 2;
     this.#ownWriter = !sqlite.memory;
     this.#writer = this.#ownWriter ? openSqlite(sqlite.name, { sync: 'normal', busyTimeoutMs: 0, cacheKiB: 2 * 1024 }) : sqlite;
-    this.#walPath = durable && this.#ownWriter ? `${sqlite.name}-wal` : null;
+    this.#walSync = durable && this.#ownWriter ? new WalSync(sqlite.name) : null;
     // Compiled once; rows are bound positionally in the column order of these values.
     const insertSql = db.kysely
       .insertInto('envelopes')
@@ -145,40 +133,22 @@ export class Enqueuer {
     this.#pending = [];
     this.#busySince = null;
     this.#busyRetries = 0;
-    if (this.#walPath === null) {
+    if (this.#walSync === null) {
       for (const w of batch) w.resolve();
       if (this.#closed) this.#release();
       return;
     }
-    this.#sync(this.#walPath, batch);
+    this.#sync(this.#walSync, batch);
   }
 
   /** fdatasync the WAL (and once the directory), then answer the batch and commit the next. */
-  #sync(walPath: string, batch: Waiting[]): void {
+  #sync(walSync: WalSync, batch: Waiting[]): void {
     this.#syncing = true;
-    const done = (err: Error | null) => {
+    walSync.sync((err) => {
       this.#syncing = false;
       this.#settle(batch, err);
       if (this.#pending.length > 0) this.#schedule();
       else if (this.#closed) this.#release();
-    };
-    let fd: number;
-    try {
-      fd = this.#walFd ??= fs.openSync(walPath, 'r+');
-    } catch (err) {
-      return done(err as Error);
-    }
-    fs.fdatasync(fd, (err) => {
-      if (err || this.#dirSynced) return done(err);
-      // The WAL file may have been created by this process: make its directory entry durable.
-      fs.open(path.dirname(walPath), 'r', (openErr, dirFd) => {
-        if (openErr) return done(openErr);
-        fs.fsync(dirFd, (syncErr) => {
-          fs.close(dirFd, () => undefined);
-          if (!syncErr) this.#dirSynced = true;
-          done(syncErr);
-        });
-      });
     });
   }
 
@@ -196,8 +166,7 @@ export class Enqueuer {
 
   #release(): void {
     if (this.#pending.length > 0) return; // the last flush releases
-    if (this.#walFd !== undefined) fs.closeSync(this.#walFd);
-    this.#walFd = undefined;
+    this.#walSync?.close();
     if (this.#ownWriter && this.#writer.open) this.#writer.close();
   }
 

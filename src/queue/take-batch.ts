@@ -21,11 +21,15 @@ export interface DeadLetter {
   readonly error: string;
 }
 
-/** The oldest rows, at most `maxRows` and about `maxBytes` of payload (always at least one row). */
-export function takeBatch(db: QueueDb, maxRows: number, maxBytes: number): QueueRow[] {
+/**
+ * The oldest rows after `afterId` (the last row already taken, not yet finished), at most
+ * `maxRows` and about `maxBytes` of payload (always at least one row).
+ */
+export function takeBatch(db: QueueDb, maxRows: number, maxBytes: number, afterId = 0): QueueRow[] {
   const q = db.kysely
     .selectFrom('envelopes')
     .select(['id', 'project_id', 'event_id', 'received_at', 'source', 'headers', 'payload'])
+    .where('id', '>', afterId)
     .orderBy('id')
     .limit(maxRows)
     .compile();
@@ -40,13 +44,11 @@ export function takeBatch(db: QueueDb, maxRows: number, maxBytes: number): Queue
 }
 
 /**
- * Removes a digested batch and files its dead letters, atomically.
- * Rows are taken oldest-first and the id is a rowid, so every row with an id up
- * to the batch's last one is in the batch: rows appended meanwhile get larger ids.
+ * Removes digested batches — every row up to `lastId` — and files their dead letters,
+ * atomically. Rows are taken oldest-first and the id is a rowid, so every row with an id up
+ * to the last one taken was in a batch: rows appended meanwhile get larger ids.
  */
-export function finishBatch(db: QueueDb, batch: readonly QueueRow[], dead: readonly DeadLetter[], log: Logger): void {
-  const last = batch.at(-1);
-  if (!last) return;
+export function finishBatch(db: QueueDb, lastId: number, dead: readonly DeadLetter[], log: Logger): void {
   const now = Date.now();
   writeTransaction(db.sqlite, 'queue.finish', () => {
     for (const { row, error } of dead) {
@@ -64,7 +66,7 @@ export function finishBatch(db: QueueDb, batch: readonly QueueRow[], dead: reado
         }),
       );
     }
-    db.run(db.kysely.deleteFrom('envelopes').where('id', '<=', last.id));
+    db.run(db.kysely.deleteFrom('envelopes').where('id', '<=', lastId));
   }, log);
 }
 
