@@ -14,8 +14,8 @@ import { requestAuth } from './auth.js';
 import { checkEnvelopeDsn, checkKey } from './authenticate.js';
 import { decodeBody } from './decode-body.js';
 import { EnvelopeReader } from './envelope-reader.js';
+import { checkEventJson } from './event-json.js';
 import type { KeyCache } from './key-cache.js';
-import { parseJsonLenient } from './lenient-json.js';
 
 export interface IngestContext {
   readonly config: Config;
@@ -49,27 +49,20 @@ export function checkDeclaredLength(req: FastifyRequest, max: number): void {
   }
 }
 
-/** Only for envelopes whose header lacks event_id (the spec requires it with an event item). */
-function eventIdFromPayload(payload: Buffer): string {
-  let parsed: unknown;
-  try {
-    parsed = parseJsonLenient(payload.toString('utf8'));
-  } catch (err) {
-    throw new BadRequestError(`event item is not valid JSON: ${(err as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new BadRequestError('event item must be a JSON object');
-  }
-  return normalizeEventId((parsed as Record<string, unknown>).event_id) ?? randomUUID().replaceAll('-', '');
-}
-
 export async function acceptEnvelope(ctx: IngestContext, req: FastifyRequest, projectId: number): Promise<IngestAnswer> {
   const receivedAt = Date.now();
   const { limits } = ctx.config;
   const requestKey = authenticateRequest(ctx, req, projectId);
   checkDeclaredLength(req, limits.maxRequestBytes);
 
-  const reader = new EnvelopeReader({ keep: keepEvents, maxItemBytes: limits.maxEventBytes });
+  // Checked as soon as the header line is read, so that a request with no auth at all is
+  // refused before the rest of its body is inflated (up to MAX_ENVELOPE_BYTES of work).
+  let dsnChecked = false;
+  const checkDsn = (headers: Record<string, unknown>) => {
+    dsnChecked = true;
+    checkEnvelopeDsn(ctx.keys, headers.dsn, requestKey, projectId);
+  };
+  const reader = new EnvelopeReader({ keep: keepEvents, maxItemBytes: limits.maxEventBytes, onHeaders: checkDsn });
   await decodeBody(
     req.raw,
     req.headers['content-encoding'],
@@ -77,7 +70,7 @@ export async function acceptEnvelope(ctx: IngestContext, req: FastifyRequest, pr
     (chunk) => reader.push(chunk),
   );
   const envelope = reader.end();
-  checkEnvelopeDsn(ctx.keys, envelope.headers.dsn, requestKey, projectId);
+  if (!dsnChecked) checkDsn(envelope.headers); // an empty body has no header line
 
   // "Envelopes may contain at most one event item" (develop.sentry.dev, Envelope Items).
   if (envelope.items.length > 1) throw new BadRequestError('envelope has more than one event item');
@@ -91,7 +84,10 @@ export async function acceptEnvelope(ctx: IngestContext, req: FastifyRequest, pr
     throw new BadRequestError('envelope header "event_id" must be 32 hex characters or a UUID');
   }
 
-  const eventId = headerId ?? eventIdFromPayload(item.payload);
+  // The foreman must be able to digest what is acknowledged: a payload it cannot parse (or
+  // would overflow its stack on) is the SDK's 400 now, not a dead letter later.
+  const payloadId = checkEventJson(item.payload, 'event item', headerId === null);
+  const eventId = headerId ?? normalizeEventId(payloadId) ?? randomUUID().replaceAll('-', '');
   await ctx.enqueuer.enqueue({
     projectId,
     eventId,

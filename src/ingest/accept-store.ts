@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { normalizeEventId } from '../digest/normalize.js';
-import { BadRequestError, UnauthorizedError } from '../errors.js';
+import { UnauthorizedError } from '../errors.js';
 import { authenticateRequest, checkDeclaredLength, type IngestAnswer, type IngestContext } from './accept-envelope.js';
 import { readDecodedBody } from './decode-body.js';
-import { parseJsonLenient } from './lenient-json.js';
+import { checkEventJson } from './event-json.js';
 import { decodeStoreBody } from './store-body.js';
 
 export async function acceptStore(ctx: IngestContext, req: FastifyRequest, projectId: number): Promise<IngestAnswer> {
@@ -25,11 +25,8 @@ export async function acceptStore(ctx: IngestContext, req: FastifyRequest, proje
     maxDecompressedBytes: Math.ceil((limits.maxEventBytes * 4) / 3) + 4,
   });
   const json = decodeStoreBody(raw, limits.maxEventBytes);
-  const parsed = parseJsonLenient(json.toString('utf8'));
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new BadRequestError('store body must be a JSON object (an event)');
-  }
-  const eventId = normalizeEventId((parsed as Record<string, unknown>).event_id) ?? randomUUID().replaceAll('-', '');
+  // Checked, not parsed: the foreman parses it once, and must be able to.
+  const eventId = normalizeEventId(checkEventJson(json, 'store body', true)) ?? randomUUID().replaceAll('-', '');
   await ctx.enqueuer.enqueue({ projectId, eventId, receivedAt, source: 'store', headers: '{}', payload: json });
   return { id: eventId };
 }

@@ -58,6 +58,9 @@ export interface EnvelopeReaderOptions {
   maxItemBytes: number;
   /** A header line longer than this (not counting its line end) is a BadRequestError. Default 64 KiB. */
   maxHeaderBytes?: number;
+  /** Called with the envelope header as soon as it is read, before any item; may throw to stop
+   * reading (the server refuses an envelope without any auth there, before inflating the rest). */
+  onHeaders?: (headers: Record<string, unknown>) => void;
 }
 
 const NL = 0x0a;
@@ -78,6 +81,7 @@ export class EnvelopeReader {
   private readonly keep: (type: string) => boolean;
   private readonly maxItemBytes: number;
   private readonly maxHeaderBytes: number;
+  private readonly onHeaders: ((headers: Record<string, unknown>) => void) | undefined;
 
   private state: State = 'header';
   private envelopeHeaders: Record<string, unknown> | undefined;
@@ -104,6 +108,7 @@ export class EnvelopeReader {
     this.keep = opts.keep;
     this.maxItemBytes = opts.maxItemBytes;
     this.maxHeaderBytes = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+    this.onHeaders = opts.onHeaders;
   }
 
   /** Throws BadRequestError / PayloadTooLargeError as soon as a problem is known. */
@@ -195,8 +200,10 @@ export class EnvelopeReader {
     if (end === start) return; // blank line: see the module comment
     if (end - start > this.maxHeaderBytes) throw this.headerTooLong();
     const headers = parseHeader(buf.toString('utf8', start, end), this.nextHeaderName());
-    if (this.envelopeHeaders === undefined) this.envelopeHeaders = headers;
-    else this.beginItem(headers);
+    if (this.envelopeHeaders === undefined) {
+      this.envelopeHeaders = headers;
+      this.onHeaders?.(headers);
+    } else this.beginItem(headers);
   }
 
   private beginItem(headers: Record<string, unknown>): void {

@@ -9,6 +9,8 @@ import { BadRequestError, PayloadTooLargeError } from '../errors.js';
 import { formatBytes } from './decode-body.js';
 
 const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const QUOTE = 0x22;
 
 /** Index of the first byte that is not JSON whitespace (nor a UTF-8 byte order mark). */
 function skipSpace(buf: Buffer): number {
@@ -42,16 +44,25 @@ function decodeBase64(body: Buffer, start: number): Buffer {
   return Buffer.from(compact, 'base64');
 }
 
+/** `[` and `"` start no base64 nor zlib data: JSON of the wrong type, which deserves a plain answer. */
+function notOtherJson(first: number | undefined, what: string): void {
+  if (first === OPEN_BRACKET || first === QUOTE) {
+    throw new BadRequestError(`${what} must be a JSON object (an event), not ${first === QUOTE ? 'a string' : 'an array'}`);
+  }
+}
+
 /** Returns the event's JSON bytes from a store body; 413 beyond `maxBytes`, 400 when it is none
  * of the three forms. */
 export function decodeStoreBody(body: Buffer, maxBytes: number): Buffer {
   const start = skipSpace(body);
   if (start >= body.length) throw new BadRequestError('store body is empty');
   if (body[start] === OPEN_BRACE) return capped(body.subarray(start), maxBytes, 'store body');
+  notOtherJson(body[start], 'store body');
 
   const decoded = decodeBase64(body, start);
   const inner = skipSpace(decoded);
   if (decoded[inner] === OPEN_BRACE) return capped(decoded.subarray(inner), maxBytes, 'base64-decoded store body');
+  notOtherJson(decoded[inner], 'base64-decoded store body');
 
   let inflated: Buffer;
   try {

@@ -44,7 +44,9 @@ describe('decodeStoreBody', () => {
     ['base64 of neither JSON nor zlib', b64(Buffer.from('plain words')), 400, /base64, but of neither JSON nor zlib data/],
     ['base64 of truncated zlib', b64(zlib.deflateSync(json).subarray(0, 20)), 400, /truncated zlib data/],
     ['base64(zlib(not an object))', b64(zlib.deflateSync(Buffer.from('[1,2,3]'))), 400, /does not hold a JSON object/],
-    ['a JSON array', Buffer.from('[1]'), 400, /neither JSON nor base64/],
+    ['a JSON array', Buffer.from('[1]'), 400, /^store body must be a JSON object \(an event\), not an array$/],
+    ['a JSON string', Buffer.from(' "event"'), 400, /must be a JSON object \(an event\), not a string/],
+    ['base64 of a JSON array', b64(Buffer.from('[{"a":1}]')), 400, /base64-decoded store body must be a JSON object \(an event\), not an array/],
   ])('%s → %i', (_label, body, status, message) => {
     expect(httpError(() => decodeStoreBody(body, MiB))).toEqual({ status, message: expect.stringMatching(message) });
   });
