@@ -32,9 +32,13 @@ export interface IngestAnswer {
 const keepEvents = (type: string): boolean => type === 'event';
 
 export function authenticateRequest(ctx: IngestContext, req: FastifyRequest, projectId: number): string | null {
+  // Node keeps only the first of repeated Authorization headers (a repeated X-Sentry-Auth it
+  // joins with ", ", which requestAuth reads): all of them, to refuse a conflict. Looked up
+  // only when there is one, as headersDistinct costs microseconds per request.
+  const authorization = req.headers.authorization === undefined ? undefined : (req.raw.headersDistinct?.authorization ?? req.headers.authorization);
   const auth = requestAuth({
     xSentryAuth: req.headers['x-sentry-auth'],
-    authorization: req.headers.authorization,
+    authorization,
     query: req.query as Record<string, unknown>,
   });
   if (auth) checkKey(ctx.keys, auth.publicKey, projectId);

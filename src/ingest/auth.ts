@@ -96,7 +96,10 @@ function parseHeaderUncached(value: string, where: string): SentryAuth {
   for (const item of items.split(',')) {
     const eq = item.indexOf('=');
     if (eq === -1) continue; // Relay skips items without "="
-    const name = item.slice(0, eq).trim().toLowerCase();
+    // Node joins a repeated X-Sentry-Auth into one value ("Sentry sentry_key=A, Sentry
+    // sentry_key=B"): the second header's scheme word is not part of its first item's name,
+    // so that a second key is seen (and refused when it differs) instead of ignored.
+    const name = item.slice(0, eq).trim().replace(/^sentry\s+/i, '').toLowerCase();
     const val = unquote(item.slice(eq + 1).trim());
     const before = seen.get(name);
     if (name === 'sentry_key' && before !== undefined && before.toLowerCase() !== val.toLowerCase()) {

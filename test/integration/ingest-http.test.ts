@@ -1,6 +1,7 @@
 // Table-driven HTTP scenarios for the ingest endpoints, in process (app.inject):
 // auth in every form, encodings, limits, malformed input. What is accepted must
 // be in the queue; what is refused gets a clear 4xx and leaves nothing behind.
+import net from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject, setKeyActive, allKeys } from '../../src/projects/projects.js';
@@ -52,6 +53,22 @@ const cases: Case[] = [
     body: env,
     status: 401,
     detail: /conflicting/,
+  },
+  {
+    name: 'two X-Sentry-Auth headers naming different keys (as Node joins them)',
+    headers: (k) => ({ 'x-sentry-auth': `Sentry sentry_key=${k}, sentry_version=7, Sentry sentry_key=${other.key}, sentry_version=7` }),
+    body: env,
+    status: 401,
+    detail: /two different sentry_key values/,
+  },
+  { name: 'two identical X-Sentry-Auth headers (as Node joins them)', headers: (k) => ({ 'x-sentry-auth': `${authHeader(k)}, ${authHeader(k)}` }), body: env, status: 200, queued: 1 },
+  {
+    name: 'no auth and no dsn: refused at the envelope header, before the rest is inflated',
+    headers: () => ({ 'content-encoding': 'gzip' }),
+    // 4 MiB inflated, over the 512 KiB envelope limit: a 413 if it were inflated first.
+    body: () => gzipSync(envelope({}, [{ type: 'attachment', payload: Buffer.alloc(4 * 1024 * 1024) }])),
+    status: 401,
+    detail: /missing authentication/,
   },
   { name: 'unknown key', url: (p) => `/api/${p}/envelope/?sentry_key=${'0'.repeat(32)}`, body: env, status: 403, detail: /unknown/ },
   { name: 'key of another project', url: (p) => `/api/${p}/envelope/?sentry_key=${other.key}`, body: env, status: 403 },
@@ -116,6 +133,47 @@ const cases: Case[] = [
     status: 200,
     queued: 1,
   },
+  // Event payloads the foreman could not digest are refused, whether or not the header has an id
+  ...(
+    [
+      ['cut short', '{"message":', /event item is not valid JSON: at byte 11, expected a JSON value, found the end of the input/],
+      ['empty', '', /event item is not valid JSON: at byte 0, expected a JSON object/],
+      ['a JSON array', '[{"message":"x"}]', /event item must be a JSON object \(an event\), not an array/],
+      ['a trailing comma', '{"message":"x",}', /at byte 15, expected a property name/],
+      ['a raw newline in a string', '{"message":"a\rb"}', /at byte 13, expected no raw control character/],
+      ['nested 20,000 deep', `{"extra":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, /event item nests arrays and objects deeper than 127 levels \(at byte 135\)/],
+    ] as const
+  ).flatMap(([what, payload, detail]): Case[] => [
+    {
+      name: `event item ${what}, with event_id in the envelope header`,
+      url: withKeyQuery,
+      body: () => envelope({ event_id: newEventId() }, [{ type: 'event', payload }]),
+      status: 400,
+      detail,
+    },
+    { name: `event item ${what}, without`, url: withKeyQuery, body: () => envelope({}, [{ type: 'event', payload, length: false }]), status: 400, detail },
+  ]),
+  {
+    name: 'the issue-6 reproduction: header id, implicit-length item cut short',
+    url: withKeyQuery,
+    body: () => `{"event_id":"${newEventId()}"}\n{"type":"event"}\n{"message":`,
+    status: 400,
+    detail: /not valid JSON/,
+  },
+  {
+    name: 'event item nested to the limit (127 levels)',
+    url: withKeyQuery,
+    body: () => envelope({ event_id: newEventId() }, [{ type: 'event', payload: `{"message":"deep","extra":{"v":${'['.repeat(125)}${']'.repeat(125)}}}` }]),
+    status: 200,
+    queued: 1,
+  },
+  {
+    name: 'NaN and -Infinity from an old Python SDK',
+    url: withKeyQuery,
+    body: () => envelope({ event_id: newEventId() }, [{ type: 'event', payload: '{"message":"x","extra":{"v":NaN,"w":-Infinity}}' }]),
+    status: 200,
+    queued: 1,
+  },
   // Envelope header dsn
   { name: 'dsn header alone authenticates', body: () => eventEnvelope(event(), { dsn: t.project.dsn }), status: 200, queued: 1 },
   {
@@ -174,6 +232,42 @@ describe('envelope endpoint', () => {
     expect(queued() - before).toBe(c.queued ?? 0);
   });
 
+  it('takes the event_id from the payload when the header has none', async () => {
+    const id = newEventId();
+    const dashed = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: withKeyQuery(t.project.id, t.project.key),
+      payload: envelope({}, [{ type: 'event', payload: { message: 'x', contexts: { trace: { event_id: 'nope' } }, event_id: dashed } }]),
+    });
+    expect(JSON.parse(res.body)).toEqual({ id });
+  });
+
+  it('refuses repeated auth headers naming different keys over a real socket', async () => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = new URL(address);
+    const body = env();
+    const send = (headerLines: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), '127.0.0.1', () => {
+          socket.write(
+            [`POST /api/${t.project.id}/envelope/ HTTP/1.1`, 'Host: sluice.test', 'Connection: close', `Content-Length: ${body.length}`, ...headerLines, '', ''].join('\r\n'),
+          );
+          socket.end(body);
+        });
+        let answer = '';
+        socket.on('data', (d) => (answer += d.toString('latin1')));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const statusOf = (answer: string) => Number(answer.split(' ')[1]);
+    const [mine, theirs] = [`Sentry sentry_key=${t.project.key}, sentry_version=7`, `Sentry sentry_key=${other.key}, sentry_version=7`];
+    expect(statusOf(await send([`X-Sentry-Auth: ${mine}`, `X-Sentry-Auth: ${theirs}`]))).toBe(401);
+    expect(statusOf(await send([`Authorization: ${mine}`, `Authorization: ${theirs}`]))).toBe(401);
+    expect(statusOf(await send([`X-Sentry-Auth: ${mine}`, `X-Sentry-Auth: ${mine}`]))).toBe(200);
+    expect(statusOf(await send([`Authorization: ${mine}`, `Authorization: ${mine}`]))).toBe(200);
+  });
+
   it('answers the CORS preflight as Relay does', async () => {
     const res = await t.app.inject({ method: 'OPTIONS', url: `/api/${t.project.id}/envelope/`, headers: { origin: 'https://app.example' } });
     expect(res.statusCode).toBe(200);
@@ -198,13 +292,17 @@ describe('envelope endpoint', () => {
 });
 
 describe('store endpoint', () => {
-  const storeCases: Array<{ name: string; body: () => Buffer | string; status: number }> = [
+  const storeCases: Array<{ name: string; body: () => Buffer | string; status: number; detail?: RegExp }> = [
     { name: 'JSON', body: () => JSON.stringify(event()), status: 200 },
     { name: 'base64(JSON)', body: () => Buffer.from(JSON.stringify(event())).toString('base64'), status: 200 },
     { name: 'base64(zlib(JSON))', body: () => deflateSync(Buffer.from(JSON.stringify(event()))).toString('base64'), status: 200 },
     { name: 'NaN from an old Python SDK', body: () => `{"event_id":"${newEventId()}","message":"x","extra":{"v":NaN}}`, status: 200 },
+    { name: 'nested to the limit (127 levels)', body: () => `{"message":"deep","extra":{"v":${'['.repeat(125)}${']'.repeat(125)}}}`, status: 200 },
     { name: 'not JSON', body: () => 'hello', status: 400 },
-    { name: 'a JSON array', body: () => '[1,2]', status: 400 },
+    { name: 'a JSON array', body: () => '[1,2]', status: 400, detail: /^store body must be a JSON object \(an event\), not an array$/ },
+    { name: 'cut short', body: () => '{"message":"x","extra":{', status: 400, detail: /store body is not valid JSON: at byte 24/ },
+    { name: 'base64 of JSON cut short', body: () => Buffer.from('{"message":"x"').toString('base64'), status: 400, detail: /store body is not valid JSON: at byte 14/ },
+    { name: 'nested 20,000 deep', body: () => `{"extra":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, status: 400, detail: /store body nests arrays and objects deeper than 127 levels/ },
   ];
   it.each(storeCases)('$name → $status', async (c) => {
     const before = queued();
@@ -215,7 +313,19 @@ describe('store endpoint', () => {
       payload: c.body(),
     });
     expect(res.statusCode, res.body).toBe(c.status);
+    if (c.detail) expect((JSON.parse(res.body) as { detail: string }).detail).toMatch(c.detail);
     expect(queued() - before).toBe(c.status === 200 ? 1 : 0);
+  });
+
+  it('answers with the event_id of the body, the one the foreman will store', async () => {
+    const id = newEventId();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/${t.project.id}/store/`,
+      headers: { 'x-sentry-auth': authHeader(t.project.key) },
+      payload: `{"extra":{"event_id":"not this"},"event_id":"${id.toUpperCase()}","message":"x"}`,
+    });
+    expect(JSON.parse(res.body)).toEqual({ id });
   });
 
   it('refuses a store request without credentials', async () => {

@@ -32,6 +32,8 @@ describe('parseAuthHeader', () => {
     [`Sentry sentry_version=2.0, sentry_key=${KEY}`, auth(KEY, '2.0', null)], // Relay: "2.0" → 2
     [`Sentry Sentry_Key=${KEY}, odd-item, sentry_client=a=b`, auth(KEY, null, 'a=b')],
     [`Sentry sentry_key=${KEY}, sentry_key=${KEY.toUpperCase()}`, auth(KEY, null, null)],
+    // Two identical X-Sentry-Auth headers, as Node joins them.
+    [`Sentry sentry_key=${KEY}, sentry_version=7, Sentry sentry_key=${KEY}, sentry_version=7`, auth(KEY, '7', null)],
   ])('%s', (header, expected) => {
     expect(parseAuthHeader(header)).toEqual(expected);
   });
@@ -44,6 +46,9 @@ describe('parseAuthHeader', () => {
     [`Sentry sentry_key=${'g'.repeat(32)}`, 401, /32 hexadecimal/],
     [`Sentry sentry_key=${KEY}.no-cache`, 401, /32 hexadecimal/],
     [`Sentry sentry_key=${KEY}, sentry_key=${OTHER}`, 401, /two different sentry_key values/],
+    // Two X-Sentry-Auth headers naming different keys, as Node joins them.
+    [`Sentry sentry_key=${KEY}, Sentry sentry_key=${OTHER}`, 401, /two different sentry_key values/],
+    [`Sentry sentry_version=7, sentry_key=${KEY}, sentry_client=a/1, sentry  sentry_key=${OTHER}`, 401, /two different sentry_key values/],
     [`Sentry sentry_key=${KEY}, sentry_version=seven`, 401, /invalid sentry_version "seven"/],
     [`Sentry sentry_key=${KEY}, sentry_version=8`, 400, /unsupported protocol version 8/],
   ])('%s → %i', (header, status, message) => {
@@ -85,6 +90,8 @@ describe('requestAuth', () => {
     ['header and query disagree', { xSentryAuth: header(KEY), query: { sentry_key: OTHER } }, 401, /conflicting sentry_key values in X-Sentry-Auth and query string/],
     ['two headers disagree', { xSentryAuth: header(KEY), authorization: header(OTHER), query: {} }, 401, /conflicting sentry_key values in X-Sentry-Auth and Authorization/],
     ['repeated X-Sentry-Auth disagree', { xSentryAuth: [header(KEY), header(OTHER)], query: {} }, 401, /conflicting/],
+    ['repeated X-Sentry-Auth disagree, joined by Node', { xSentryAuth: `${header(KEY)}, ${header(OTHER)}`, query: {} }, 401, /X-Sentry-Auth names two different sentry_key values/],
+    ['repeated Authorization disagree', { authorization: [header(KEY), header(OTHER)], query: {} }, 401, /conflicting/],
     ['repeated query keys disagree', { query: { sentry_key: [KEY, OTHER] } }, 401, /query string: conflicting sentry_key values/],
     ['a bad query key', { query: { sentry_key: 'public' } }, 401, /query string: sentry_key must be 32 hexadecimal/],
     ['an empty query key', { query: { sentry_key: '' } }, 401, /query string has no sentry_key/],
