@@ -10,8 +10,8 @@
  * It accepts exactly what the foreman's parser (lenient-json.ts) accepts: JSON, plus the bare
  * NaN, Infinity and -Infinity that old Python SDKs write. Bytes inside strings are not checked
  * as UTF-8: the foreman decodes with replacement characters, so invalid UTF-8 there costs a
- * character, not the event; outside strings any byte above 0x7f (a BOM too) is an error for
- * both.
+ * character, not the event; outside strings any byte above 0x7f is an error for both, except
+ * a byte order mark as the very first bytes, which the foreman's TextDecoder drops.
  */
 import { BadRequestError } from '../errors.js';
 
@@ -157,7 +157,8 @@ function typeAt(c: number): string {
  */
 export function checkEventJson(buf: Buffer, what: string, wantEventId = false): string | undefined {
   const n = buf.length;
-  let i = skipSpace(buf, 0, n);
+  const bom = n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  let i = skipSpace(buf, bom, n);
   if (i >= n) fail(buf, i, what, 'a JSON object');
   if (buf[i] !== LBRACE) {
     const c = buf[i]!;

@@ -23,10 +23,12 @@ const refusal = (input: string | Buffer): string => {
   throw new Error(`accepted: ${String(input).slice(0, 80)}`);
 };
 
-/** What the foreman makes of the bytes: an object, or an error. */
+const utf8 = new TextDecoder();
+
+/** What the foreman makes of the bytes (decoded as src/digest/prepare-event.ts does): an object, or an error. */
 function foreman(buf: Buffer): 'object' | 'not an object' | 'error' {
   try {
-    const v = parseJsonLenient(buf.toString('utf8'));
+    const v = parseJsonLenient(utf8.decode(buf));
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? 'object' : 'not an object';
   } catch {
     return 'error';
@@ -55,6 +57,7 @@ describe('checkEventJson accepts', () => {
     ['{"raw utf-8":"café ✓ 😀", "del":"\u007f"}'],
     ['{"nan":NaN,"inf":Infinity,"ninf":-Infinity,"list":[NaN,-Infinity]}'],
     ['{"":"empty key","dup":1,"dup":2}'],
+    ['\ufeff{"after":"a byte order mark, which the foreman drops"}'],
     [nested(MAX_DEPTH)],
   ])('%s', (input) => {
     expect(() => check(input)).not.toThrow();
@@ -106,7 +109,8 @@ describe('checkEventJson refuses', () => {
     ['{"a":"unterminated}', /expected a closing '"', found the end of the input/],
     ['{} {}', /at byte 3, expected nothing after the JSON object/],
     ['{}x', /at byte 2, expected nothing after the JSON object/],
-    ['\ufeff{}', /at byte 0, expected '\{', found byte 0xef/],
+    [' \ufeff{}', /at byte 1, expected '\{', found byte 0xef/],
+    ['\ufeff\ufeff{}', /at byte 3, expected '\{', found byte 0xef/],
     ['{"a":1}\u0000', /found byte 0x00/],
     [nested(MAX_DEPTH + 1), new RegExp(`nests arrays and objects deeper than ${MAX_DEPTH} levels`)],
     [`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, /deeper than/],
@@ -115,7 +119,7 @@ describe('checkEventJson refuses', () => {
   });
 
   it('agrees with the foreman on every refused case but depth: it could not digest them either', () => {
-    for (const input of ['{"message":', '{"a":1,}', '{"a":"\\x"}', '{"a":01}', '\ufeff{}', '{} {}', '{"a":"line\nbreak"}', '[1]']) {
+    for (const input of ['{"message":', '{"a":1,}', '{"a":"\\x"}', '{"a":01}', ' \ufeff{}', '{} {}', '{"a":"line\nbreak"}', '[1]']) {
       expect(foreman(Buffer.from(input)), input).not.toBe('object');
     }
   });
