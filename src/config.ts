@@ -43,6 +43,10 @@ export interface Config {
     readonly batchBytes: number;
     /** Safety poll in case an inotify wake-up is missed. */
     readonly pollMs: number;
+    /** Tag counts summed in memory are written at least this often under sustained load. */
+    readonly tagFlushMs: number;
+    /** … or once this many (issue, tag, value) sums are held. */
+    readonly tagFlushRows: number;
   };
   readonly email: {
     /** undefined: no SMTP configured; alerts stay in the outbox, marked unsent. */
@@ -255,6 +259,11 @@ export function loadConfig(env: Env = process.env): Config {
       batchBytes: bytes(env, 'FOREMAN_BATCH_BYTES', 4 * 1024 ** 2),
       // inotify wakes the foreman; this poll only covers a missed wake-up.
       pollMs: int(env, 'FOREMAN_POLL_MS', 2000, 50, 600_000),
+      // 2 s: tag distributions trail event counts by at most about that under load (they catch
+      // up whenever the queue runs empty), and over 2 s values repeat enough to write ~2.5×
+      // fewer rows (src/digest/tag-rollup.ts); 50,000 sums are ~10 MB of the foreman's heap.
+      tagFlushMs: int(env, 'FOREMAN_TAG_FLUSH_MS', 2000, 0, 60_000),
+      tagFlushRows: int(env, 'FOREMAN_TAG_FLUSH_ROWS', 50_000, 0, 1_000_000),
     },
     email: {
       smtp: env.EMAIL_HOST?.trim()

@@ -2,10 +2,11 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 
-export function createLogger(config: Pick<Config, 'logLevel'>, name: string): Logger {
+/** `pretty`: whether stdout is a terminal, for a worker thread (whose own process.stdout is a pipe). */
+export function createLogger(config: Pick<Config, 'logLevel'>, name: string, pretty = process.stdout.isTTY === true): Logger {
   return pino({
     name,
     level: config.logLevel,
-    transport: process.stdout.isTTY ? { target: 'pino-pretty', options: { colorize: true } } : undefined,
+    transport: pretty ? { target: 'pino-pretty', options: { colorize: true } } : undefined,
   });
 }

@@ -80,6 +80,12 @@ export interface IssueTagsTable {
   last_seen: number;
 }
 
+/** One row (id = 1): issue_tags holds the tag counts of every event up to this events.id. */
+export interface DigestStateTable {
+  id: number;
+  tags_through_event: number;
+}
+
 export interface ReleasesTable {
   id: Generated<number>;
   project_id: number;
@@ -232,6 +238,7 @@ export interface MainSchema {
   events: EventsTable;
   issue_hourly: IssueHourlyTable;
   issue_tags: IssueTagsTable;
+  digest_state: DigestStateTable;
   releases: ReleasesTable;
   environments: EnvironmentsTable;
   issue_history: IssueHistoryTable;

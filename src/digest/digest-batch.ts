@@ -14,7 +14,8 @@ import { writeTransaction } from '../db/transaction.js';
 import type { DeadLetter, QueueRow } from '../queue/take-batch.js';
 import { LifecycleApplier, type BatchEvent, type IssueState, type TouchedIssue } from './lifecycle-apply.js';
 import { alertSource, isPrepared, prepareAll, type Preparation, type PreparedEvent } from './prepare-event.js';
-import { digestStatements, TAG_ROWS, type DigestStatements } from './statements.js';
+import { digestStatements, type DigestStatements } from './statements.js';
+import { FLUSH_EVERY_BATCH, TagRollup, type FlushPolicy } from './tag-rollup.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -45,7 +46,20 @@ interface IssueAgg {
   maxTs: number;
   newestLevel: string;
   readonly hours: Map<number, number>;
-  readonly tags: Map<string, { key: string; value: string; count: number; minTs: number; maxTs: number }>;
+}
+
+/** What one transaction did, and what the tag rollup must learn once it committed. */
+interface Written {
+  readonly outcome: BatchOutcome;
+  /** The last events.id this transaction stored (0 when none). */
+  readonly through: number;
+  /** The rollup's sums went into issue_tags in this transaction. */
+  readonly flushed: boolean;
+}
+
+export interface DigesterOptions {
+  /** When tag counts are written (tag-rollup.ts); by default with every batch. */
+  readonly tagFlush?: FlushPolicy;
 }
 
 function message(err: unknown): string {
@@ -65,13 +79,38 @@ function widen(range: Map<string, [number, number]>, key: string | null, ts: num
 export class Digester {
   readonly #st: DigestStatements;
   readonly #lifecycle: LifecycleApplier;
+  readonly #tags: TagRollup;
+  #replayed = false;
 
   constructor(
     private readonly db: MainDb,
     private readonly log: Logger,
+    opts: DigesterOptions = {},
   ) {
     this.#st = digestStatements(db);
     this.#lifecycle = new LifecycleApplier(db);
+    this.#tags = new TagRollup(opts.tagFlush ?? FLUSH_EVERY_BATCH);
+  }
+
+  /** Tag counts summed in memory, not yet in issue_tags. */
+  get unwrittenTags(): number {
+    return this.#tags.size;
+  }
+
+  /** Writes the tag counts summed so far (the foreman, when the queue runs empty). */
+  flushTags(): void {
+    this.#replay();
+    if (this.#tags.size === 0) return;
+    writeTransaction(this.db.sqlite, 'digest.tags', () => this.#tags.write(this.db, this.#st, 0), this.log);
+    this.#tags.committed(0, true);
+  }
+
+  /** Once, before the first write: the tags of events stored after the last flush of a previous run. */
+  #replay(): void {
+    if (this.#replayed) return;
+    this.#replayed = true;
+    const n = this.#tags.replay(this.db);
+    if (n > 0) this.log.info({ events: n }, 'tag counts of events stored after the last flush counted again');
   }
 
   /** Prepares the rows on this thread, then writes them: for tests and tools. */
@@ -79,8 +118,11 @@ export class Digester {
     return this.write(rows, prepareAll(rows));
   }
 
-  /** Writes rows whose preparations (same order) were made elsewhere, e.g. on a worker thread. */
-  write(rows: readonly QueueRow[], preps: readonly Preparation[]): BatchOutcome {
+  /**
+   * Writes rows whose preparations (same order) were made elsewhere, e.g. on a worker thread.
+   * `last`: nothing more is queued, so the tag counts are written now too.
+   */
+  write(rows: readonly QueueRow[], preps: readonly Preparation[], last = true): BatchOutcome {
     if (preps.length !== rows.length) throw new Error(`write: ${rows.length} rows but ${preps.length} preparations`);
     const dead: DeadLetter[] = [];
     const ready: Ready[] = [];
@@ -91,7 +133,7 @@ export class Digester {
     });
     let outcome: BatchOutcome;
     try {
-      outcome = this.#write(ready);
+      outcome = this.#commit(ready, last);
     } catch (err) {
       // Something in the batch breaks the transaction. Find it by writing the
       // events one by one: the good ones go in, the bad one is dead-lettered.
@@ -99,7 +141,7 @@ export class Digester {
       outcome = { stored: 0, duplicates: 0, dead: [], newIssueIds: [], alerts: 0 };
       for (const r of ready) {
         try {
-          const one = this.#write([r]);
+          const one = this.#commit([r], last);
           outcome.stored += one.stored;
           outcome.duplicates += one.duplicates;
           outcome.dead.push(...one.dead);
@@ -114,10 +156,26 @@ export class Digester {
     return outcome;
   }
 
-  #write(ready: readonly Ready[]): BatchOutcome {
+  /** One transaction, then the rollup learns what it committed. */
+  #commit(ready: readonly Ready[], last: boolean): BatchOutcome {
+    this.#replay();
+    let w: Written;
+    try {
+      w = this.#write(ready, last);
+    } catch (err) {
+      this.#tags.lost();
+      this.#replayed = false;
+      throw err;
+    }
+    this.#tags.committed(w.through, w.flushed);
+    return w.outcome;
+  }
+
+  #write(ready: readonly Ready[], last: boolean): Written {
     const st = this.#st;
     return writeTransaction(this.db.sqlite, 'digest', () => {
       const now = Date.now();
+      let through = 0;
       const outcome: BatchOutcome = { stored: 0, duplicates: 0, dead: [], newIssueIds: [], alerts: 0 };
       const projects = new Map<number, boolean>();
       const seen = new Set<string>();
@@ -166,12 +224,12 @@ export class Digester {
             state = { id, status: 'unresolved', resolved_at: null, resolved_in_release: null, resolved_after_release: null, muted_until: null, mute_count: null, mute_window_ms: null, muted_after_event: null };
             outcome.newIssueIds.push(id);
           }
-          agg = { id: state.id, projectId, state, isNew, events: [], newest: alertSource(p), count: 0, minTs: ts, maxTs: ts, newestLevel: p.level, hours: new Map(), tags: new Map() };
+          agg = { id: state.id, projectId, state, isNew, events: [], newest: alertSource(p), count: 0, minTs: ts, maxTs: ts, newestLevel: p.level, hours: new Map() };
           issues.set(issueKey, agg);
         }
         agg.events.push({ release: p.release, receivedAt: row.received_at });
 
-        st.insertEvent.run(projectId, p.eventId, agg.id, ts, row.received_at, p.level, p.release, p.environment, p.json);
+        through = Number(st.insertEvent.run(projectId, p.eventId, agg.id, ts, row.received_at, p.level, p.release, p.environment, p.json).lastInsertRowid);
         outcome.stored++;
 
         agg.count++;
@@ -183,35 +241,20 @@ export class Digester {
         }
         const hour = Math.floor(ts / HOUR_MS);
         agg.hours.set(hour, (agg.hours.get(hour) ?? 0) + 1);
-        for (let i = 0; i < p.tags.length; i += 2) {
-          const key = p.tags[i]!;
-          const value = p.tags[i + 1]!;
-          const tk = `${key}\u0000${value}`;
-          const t = agg.tags.get(tk);
-          if (t) {
-            t.count++;
-            t.minTs = Math.min(t.minTs, ts);
-            t.maxTs = Math.max(t.maxTs, ts);
-          } else agg.tags.set(tk, { key, value, count: 1, minTs: ts, maxTs: ts });
-        }
+        this.#tags.addEvent(agg.id, p.tags, ts);
         if (!releases.has(projectId)) releases.set(projectId, new Map());
         if (!environments.has(projectId)) environments.set(projectId, new Map());
         widen(releases.get(projectId)!, p.release, ts);
         widen(environments.get(projectId)!, p.environment, ts);
       }
 
-      // In issue-id order, and tags in key order: neighbouring rows of the b-trees, written in turn.
-      const tagRows: unknown[] = [];
+      // In issue-id order: neighbouring rows of the b-trees, written in turn.
       for (const agg of [...issues.values()].sort((a, b) => a.id - b.id)) {
         st.updateIssue.run(agg.count, agg.maxTs, agg.minTs, agg.maxTs, agg.newestLevel, agg.id);
         for (const [hour, count] of agg.hours) st.addHourly.run(agg.id, hour, count);
-        for (const tk of [...agg.tags.keys()].sort()) {
-          const t = agg.tags.get(tk)!;
-          tagRows.push(agg.id, t.key, t.value, t.count, t.minTs, t.maxTs);
-          if (tagRows.length === TAG_ROWS * 6) st.addTags.run(...tagRows.splice(0));
-        }
       }
-      for (let i = 0; i < tagRows.length; i += 6) st.addTag.run(...tagRows.slice(i, i + 6));
+      const flushed = last || this.#tags.due();
+      if (flushed) this.#tags.write(this.db, st, through);
       for (const [projectId, versions] of releases) {
         for (const [version, [min, max]] of versions) st.addRelease.run(projectId, version, min, max);
       }
@@ -220,7 +263,7 @@ export class Digester {
       }
       // Last, so that this batch's releases are known when a regression compares against them.
       for (const agg of issues.values()) outcome.alerts += this.#lifecycle.apply(agg, now);
-      return outcome;
+      return { outcome, through, flushed };
     }, this.log);
   }
 }

@@ -27,6 +27,7 @@
  * from the queue. A failed fsync ends the process: what it covered is still in
  * the queue and is digested again (idempotently) after the restart.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { MainDb, QueueDb } from '../db/open.js';
@@ -37,6 +38,7 @@ import { writeTransaction } from '../db/transaction.js';
 import { WalSync } from '../db/wal-sync.js';
 import type { Preparation } from '../digest/prepare-event.js';
 import { finishBatch, takeBatch, type DeadLetter, type QueueRow } from '../queue/take-batch.js';
+import { Checkpointer } from './checkpointer.js';
 import { failpoint } from './failpoints.js';
 import { Preparer } from './preparer.js';
 import { QueueWatcher } from './wake.js';
@@ -79,6 +81,7 @@ export class Foreman {
   readonly #digester: Digester;
   readonly #lifecycle: LifecycleApplier;
   readonly #preparer: Preparer;
+  readonly #checkpointer: Checkpointer;
   /** Null when commits need no fsync of ours (QUEUE_SYNC=normal, or the main DB syncs itself). */
   readonly #walSync: WalSync | null;
   #sweptAt = 0;
@@ -102,12 +105,13 @@ export class Foreman {
     private readonly queue: QueueDb,
     private readonly log: Logger,
     private readonly outbox?: OutboxSender,
-    opts: { syncMain?: boolean } = {},
+    opts: { syncMain?: boolean; checkpoints?: MessagePort | null } = {},
   ) {
     this.#watcher = new QueueWatcher(config.queueDbPath);
-    this.#digester = new Digester(main, log);
+    this.#digester = new Digester(main, log, { tagFlush: { maxAgeMs: config.foreman.tagFlushMs, maxRows: config.foreman.tagFlushRows } });
     this.#lifecycle = new LifecycleApplier(main);
     this.#preparer = new Preparer(log);
+    this.#checkpointer = new Checkpointer(main.sqlite, opts.checkpoints ?? null);
     this.#walSync = opts.syncMain ? new WalSync(config.mainDbPath) : null;
   }
 
@@ -136,11 +140,12 @@ export class Foreman {
       // Hand the worker the batch after this one before writing this one.
       this.#watcher.clear();
       next = this.#take();
-      this.#write(current.rows, preps);
+      this.#write(current.rows, preps, next === null);
       // Let signals, the watcher's events and finished fsyncs in between batches.
       await new Promise((r) => setImmediate(r));
     }
     await this.#syncing;
+    this.#digester.flushTags(); // else the next start counts them again from the events
     if (this.#unsynced.length > 0) await this.#sync();
     await this.#preparer.close();
   }
@@ -154,9 +159,10 @@ export class Foreman {
   }
 
   /** Digests prepared rows, then has them leave the queue once the commit is durable. */
-  #write(rows: QueueRow[], preps: Preparation[]): void {
+  #write(rows: QueueRow[], preps: Preparation[], last: boolean): void {
     const started = performance.now();
-    const outcome = this.#digester.write(rows, preps);
+    const outcome = this.#digester.write(rows, preps, last);
+    this.#checkpointer.kick();
     if (outcome.alerts > 0) failpoint('after-digest-commit-with-alerts');
     this.stats.batches++;
     this.stats.stored += outcome.stored;

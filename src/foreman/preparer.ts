@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { prepareAll, type Preparable, type Preparation } from '../digest/prepare-event.js';
+import { FOREMAN_HEAP } from './heap-limits.js';
 import type { PrepareRequest } from './prepare-worker.js';
 
 interface Waiting {
@@ -32,7 +33,7 @@ export class Preparer {
       log.warn({ file: fileURLToPath(WORKER_FILE) }, 'no compiled prepare worker; preparing events on the main thread');
       return;
     }
-    const worker = new Worker(WORKER_FILE);
+    const worker = new Worker(WORKER_FILE, { resourceLimits: FOREMAN_HEAP });
     worker.on('message', (msg: { seq: number; preps: Preparation[] }) => {
       const w = this.#waiting.get(msg.seq);
       this.#waiting.delete(msg.seq);
