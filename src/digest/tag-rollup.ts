@@ -42,15 +42,24 @@ export interface FlushPolicy {
 /** Write every batch's tags with the batch: what tests and tools get by default. */
 export const FLUSH_EVERY_BATCH: FlushPolicy = { maxRows: 0, maxAgeMs: 0 };
 
-/** Sums tag counts by (issue, key, value). */
+/**
+ * Sums tag counts by (issue, key, value). Nested maps rather than one map on a joined key: no
+ * string is built per tag of every event, and an issue's counts sit together for the flush.
+ */
 export class TagSums {
-  readonly rows = new Map<string, TagCount>();
+  readonly #issues = new Map<number, Map<string, Map<string, TagCount>>>();
+  #size = 0;
 
   add(issueId: number, key: string, value: string, count: number, firstSeen: number, lastSeen: number): void {
-    const k = `${issueId}\u0000${key}\u0000${value}`;
-    const t = this.rows.get(k);
-    if (!t) this.rows.set(k, { issueId, key, value, count, firstSeen, lastSeen });
-    else {
+    let keys = this.#issues.get(issueId);
+    if (!keys) this.#issues.set(issueId, (keys = new Map()));
+    let values = keys.get(key);
+    if (!values) keys.set(key, (values = new Map()));
+    const t = values.get(value);
+    if (!t) {
+      values.set(value, { issueId, key, value, count, firstSeen, lastSeen });
+      this.#size++;
+    } else {
       t.count += count;
       if (firstSeen < t.firstSeen) t.firstSeen = firstSeen;
       if (lastSeen > t.lastSeen) t.lastSeen = lastSeen;
@@ -63,7 +72,23 @@ export class TagSums {
   }
 
   get size(): number {
-    return this.rows.size;
+    return this.#size;
+  }
+
+  get issueIds(): number[] {
+    return [...this.#issues.keys()];
+  }
+
+  /** The sums of the given issues, in issue, key and value order (neighbouring b-tree rows). */
+  *sorted(issueIds: readonly number[]): Generator<TagCount> {
+    for (const id of [...issueIds].sort((a, b) => a - b)) {
+      const keys = this.#issues.get(id);
+      if (!keys) continue;
+      for (const key of [...keys.keys()].sort()) {
+        const values = keys.get(key)!;
+        for (const value of [...values.keys()].sort()) yield values.get(value)!;
+      }
+    }
   }
 }
 
@@ -152,22 +177,23 @@ export function storedEventTags(e: { data: string; received_at: number }): strin
 }
 
 /**
- * Upserts the sums, in issue and key order (neighbouring b-tree rows in turn), skipping
- * issues deleted since their events came in: their rows went with them (ON DELETE CASCADE).
+ * Upserts the sums, in issue, key and value order, skipping issues deleted since their events
+ * came in: their rows went with them (ON DELETE CASCADE), and a row for them would break the
+ * foreign key.
  */
 function writeTagCounts(db: MainDb, st: DigestStatements, sums: TagSums): number {
   if (sums.size === 0) return 0;
-  const ids = [...new Set([...sums.rows.values()].map((t) => t.issueId))];
-  const alive = new Set(
-    db.all(db.kysely.selectFrom('issues').select('id').where('id', 'in', sql<number>`(SELECT value FROM json_each(${JSON.stringify(ids)}))`)).map((r) => r.id),
-  );
-  const rows = [...sums.rows.values()].filter((t) => alive.has(t.issueId));
-  rows.sort((a, b) => a.issueId - b.issueId || (a.key < b.key ? -1 : a.key > b.key ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  const ids = sums.issueIds;
+  const alive = db
+    .all(db.kysely.selectFrom('issues').select('id').where('id', 'in', sql<number>`(SELECT value FROM json_each(${JSON.stringify(ids)}))`))
+    .map((r) => r.id);
   const params: unknown[] = [];
-  for (const t of rows) {
+  let rows = 0;
+  for (const t of sums.sorted(alive)) {
     params.push(t.issueId, t.key, t.value, t.count, t.firstSeen, t.lastSeen);
+    rows++;
     if (params.length === TAG_ROWS * 6) st.addTags.run(...params.splice(0));
   }
   for (let i = 0; i < params.length; i += 6) st.addTag.run(...params.slice(i, i + 6));
-  return rows.length;
+  return rows;
 }
