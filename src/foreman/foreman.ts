@@ -144,9 +144,9 @@ export class Foreman {
       // Let signals, the watcher's events and finished fsyncs in between batches.
       await new Promise((r) => setImmediate(r));
     }
-    await this.#syncing;
     this.#digester.flushTags(); // else the next start counts them again from the events
-    if (this.#unsynced.length > 0) await this.#sync();
+    // A round that ends may start the next one for batches written meanwhile: wait for all.
+    while (this.#syncing || this.#unsynced.length > 0) await (this.#syncing ?? this.#sync());
     await this.#preparer.close();
   }
 
