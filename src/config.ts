@@ -200,6 +200,19 @@ function trustProxy(env: Env, name: string): boolean | string {
   return entries.join(',');
 }
 
+/** DNS labels joined by dots; underscores pass, as /etc/hosts allows them. */
+const HOST_NAME = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/i;
+
+/** An IP address or a host name: anything else would fail only at listen(), with a
+ * getaddrinfo error that names no setting. */
+function listenHost(env: Env, name: string, fallback: string): string {
+  const v = str(env, name, fallback);
+  if (net.isIP(v) === 0 && !(v.length <= 253 && HOST_NAME.test(v))) {
+    throw new ConfigError(name, env[name] ?? v, 'an IP address or a host name such as 0.0.0.0, ::, 127.0.0.1 or localhost');
+  }
+  return v;
+}
+
 function url(env: Env, name: string, fallback: string): string {
   const raw = str(env, name, fallback);
   let parsed: URL;
@@ -220,7 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
   // 8000: Sentry self-hosted's and Bugsink's port, so existing DSNs and proxies carry over.
   const port = int(env, 'PORT', 8000, 0, 65535);
   // 0.0.0.0: reachable from SDKs on other hosts and inside containers.
-  const host = str(env, 'HOST', '0.0.0.0');
+  const host = listenHost(env, 'HOST', '0.0.0.0');
   // Without a configured URL, DSNs point at this machine's port, right for local trials.
   const baseUrl = url(env, 'BASE_URL', `http://localhost:${port}`);
   const config: Config = {
