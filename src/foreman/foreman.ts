@@ -126,7 +126,9 @@ export class Foreman {
         this.#watcher.clear();
         next = this.#take();
         if (!next) {
-          if (rechecks < RECHECK_MS.length) await new Promise((r) => setTimeout(r, RECHECK_MS[rechecks++]));
+          // The next change wakes us either way; the short timeouts cover a commit whose only
+          // wake-up came just before it was visible.
+          if (rechecks < RECHECK_MS.length) await this.#watcher.wait(RECHECK_MS[rechecks++]!);
           else {
             await this.#watcher.wait(Math.min(pollMs, UNMUTE_SWEEP_MS));
             rechecks = 0;
