@@ -9,9 +9,11 @@
  * Each variant: a warm-up, then `--duration` seconds measured. Median of `--runs` rounds.
  *
  * Options: --runs 3 --duration 10 --warmup 3 --connections 32 --workers 2
- *          --mix small,mixed --variants baseline,sluice,sluice+foreman[,sluice-normal]
+ *          --mix small,mixed --variants baseline,sluice,sluice+foreman[,sluice-normal] [--ref DIR]
  *   sluice-normal = ingest alone with QUEUE_SYNC=normal (no fsync per commit);
- *   sluice-sched-none = ingest alone with NODE_CLUSTER_SCHED_POLICY=none (kernel balancing).
+ *   sluice-sched-none = ingest alone with NODE_CLUSTER_SCHED_POLICY=none (kernel balancing);
+ *   sluice-ref = ingest alone, served by the build in `--ref DIR` (a copy of dist/ from before a
+ *   change, with node_modules and views reachable from it): before and after in the same round.
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -22,7 +24,7 @@ import {
 } from './lib.js';
 import { mixTemplates, sdkHeaders, type Mix } from './payloads.js';
 
-export type Variant = 'baseline' | 'sluice' | 'sluice+foreman' | 'sluice-normal' | 'sluice-sched-none';
+export type Variant = 'baseline' | 'sluice' | 'sluice+foreman' | 'sluice-normal' | 'sluice-sched-none' | 'sluice-ref';
 
 export interface IngestOptions {
   runs: number;
@@ -34,6 +36,8 @@ export interface IngestOptions {
   variants: Variant[];
   /** Write .cpuprofile files of the Sluice processes here. */
   cpuProf?: string;
+  /** The build the `sluice-ref` variant runs. */
+  ref?: string;
 }
 
 export interface IngestSample extends LoadResult {
@@ -84,6 +88,7 @@ async function runSluice(o: IngestOptions, mix: Mix, variant: Exclude<Variant, '
       ...(variant === 'sluice-sched-none' ? { NODE_CLUSTER_SCHED_POLICY: 'none' } : {}),
     },
     ...(o.cpuProf ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', path.resolve(o.cpuProf)] } : {}),
+    ...(variant === 'sluice-ref' ? { dist: refDist(o) } : {}),
   });
   try {
     const { projectId, key, dsn } = s.project;
@@ -99,6 +104,11 @@ async function runSluice(o: IngestOptions, mix: Mix, variant: Exclude<Variant, '
   } finally {
     await s.stop();
   }
+}
+
+function refDist(o: IngestOptions): string {
+  if (!o.ref) throw new Error('the sluice-ref variant needs --ref DIR (a copy of dist/)');
+  return path.resolve(o.ref);
 }
 
 function eventCount(dataDir: string): number {
@@ -119,7 +129,7 @@ export async function benchIngest(o: IngestOptions): Promise<IngestSample[]> {
         samples.push(sample);
         const extra = sample.digested !== undefined ? `, foreman digested ${fmt(sample.digested / sample.seconds)}/s` : '';
         console.error(
-          `run ${run}/${o.runs} ${mix} ${variant}: ${fmt(sample.rate)}/s p50 ${sample.p50.toFixed(2)} ms p99 ${sample.p99.toFixed(2)} ms errors ${sample.errors}, worker CPU ${fmt(workerMicros(sample))} µs/event${extra}`,
+          `run ${run}/${o.runs} ${mix} ${variant}: ${fmt(sample.rate)}/s p50 ${sample.p50.toFixed(2)} ms p99 ${sample.p99.toFixed(2)} ms errors ${sample.errors}, worker CPU ${fmt(workerMicros(sample))} µs/event, server ${fmt(serverMicros(sample))}${extra}`,
         );
         await sleep(500);
       }
@@ -130,8 +140,17 @@ export async function benchIngest(o: IngestOptions): Promise<IngestSample[]> {
 
 /** CPU time the HTTP workers spent per accepted event: steadier than events/s on a shared machine. */
 function workerMicros(s: IngestSample): number {
-  const workerPercent = s.cpu.filter((c) => c.process.startsWith('worker')).reduce((n, c) => n + c.percent, 0);
-  return ((workerPercent / 100) * 1e6) / s.rate;
+  return cpuMicros(s, (p) => p.startsWith('worker'));
+}
+
+/** The same for the whole server: workers and primary (which checkpoints the queue). */
+function serverMicros(s: IngestSample): number {
+  return cpuMicros(s, (p) => p.startsWith('worker') || p === 'server primary');
+}
+
+function cpuMicros(s: IngestSample, counts: (process: string) => boolean): number {
+  const percent = s.cpu.filter((c) => counts(c.process)).reduce((n, c) => n + c.percent, 0);
+  return ((percent / 100) * 1e6) / s.rate;
 }
 
 export function printIngest(samples: IngestSample[], o: IngestOptions): void {
@@ -152,12 +171,13 @@ export function printIngest(samples: IngestSample[], o: IngestOptions): void {
         String(mine.reduce((n, s) => n + s.errors, 0)),
         digested.length ? fmt(median(digested.map((s) => s.digested! / s.seconds))) : '',
         fmt(median(mine.map(workerMicros))),
+        fmt(median(mine.map(serverMicros))),
       ]);
     }
   }
   printTable(
     `ingest: median of ${o.runs} runs, ${o.duration} s each after ${o.warmup} s warm-up, ${o.connections} connections, ${o.workers} workers`,
-    ['mix / variant', 'events/s', 'vs baseline', 'p50 ms', 'p99 ms', 'errors (all runs)', 'digested/s', 'worker CPU µs/event'],
+    ['mix / variant', 'events/s', 'vs baseline', 'p50 ms', 'p99 ms', 'errors (all runs)', 'digested/s', 'worker CPU µs/event', 'server CPU µs/event'],
     rows,
   );
   const mem = new Map<string, number>();
@@ -185,6 +205,7 @@ export function ingestOptions(a: Map<string, string>): IngestOptions {
     mixes: (a.get('mix') ?? 'small,mixed').split(',') as Mix[],
     variants: (a.get('variants') ?? 'baseline,sluice,sluice+foreman').split(',') as Variant[],
     ...(a.get('cpu-prof') ? { cpuProf: a.get('cpu-prof')! } : {}),
+    ...(a.get('ref') ? { ref: a.get('ref')! } : {}),
   };
 }
 

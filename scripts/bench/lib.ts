@@ -233,8 +233,8 @@ export interface SluiceRun {
   stop(): Promise<void>;
 }
 
-export function assertBuilt(): void {
-  if (!fs.existsSync(path.join(DIST, 'server.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+export function assertBuilt(dist = DIST): void {
+  if (!fs.existsSync(path.join(dist, 'server.js'))) throw new Error(`${dist} is missing: run \`npm run build\` first`);
 }
 
 /** `node dist/server.js` (cluster) on a fresh temp DATA_DIR, with one project, optionally the foreman. */
@@ -244,15 +244,18 @@ export async function startSluice(opts: {
   env?: Record<string, string>;
   /** Extra node flags for the server and foreman, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** Another build to run (a copy of dist/ from before a change), for same-run comparisons. */
+  dist?: string;
 }): Promise<SluiceRun> {
   const nodeArgs = opts.nodeArgs ?? [];
-  assertBuilt();
+  const dist = opts.dist ?? DIST;
+  assertBuilt(dist);
   const tmp = tempDir('data');
   const port = await freePort();
   const env = sluiceEnv(tmp.dir, port, { WEB_CONCURRENCY: String(opts.workers), ...opts.env });
   await cli(env, ['migrate']);
   const project = await createProject(env, 'Bench');
-  const server = spawnNode([...nodeArgs, path.join(DIST, 'server.js')], env);
+  const server = spawnNode([...nodeArgs, path.join(dist, 'server.js')], env);
   const url = `http://127.0.0.1:${port}`;
   const s: SluiceRun = {
     dataDir: tmp.dir,
@@ -263,7 +266,7 @@ export async function startSluice(opts: {
     server,
     foreman: undefined,
     async startForeman() {
-      const f = spawnNode([...nodeArgs, path.join(DIST, 'foreman.js')], { ...env, LOG_LEVEL: 'info' });
+      const f = spawnNode([...nodeArgs, path.join(dist, 'foreman.js')], { ...env, LOG_LEVEL: 'info' });
       this.foreman = f;
       await f.waitFor(/foreman started/);
       return f;
