@@ -9,6 +9,7 @@ import { loadConfigOrExit } from './config.js';
 import { migrateAll } from './db/migrate.js';
 import { createLogger } from './log.js';
 import { openMainDb } from './db/open.js';
+import { QueueCheckpointer } from './queue/queue-checkpointer.js';
 import { ensureInitialSuperuser } from './users/initial-superuser.js';
 
 const config = loadConfigOrExit();
@@ -19,11 +20,13 @@ if (cluster.isPrimary) {
   // Before any worker exists, so the first sign-in page already has its superuser.
   const main = openMainDb(config);
   await ensureInitialSuperuser(config, main, log).finally(() => main.close());
+  // The workers only append to the queue; copying its WAL back is done here, off their loops.
+  const checkpointer = new QueueCheckpointer(config.queueDbPath, log);
   let stopping = false;
   const fork = () => cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) void checkpointer.close().finally(() => process.exit(0));
       return;
     }
     log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');

@@ -48,6 +48,15 @@ interface Waiting {
 /** Lock retries on the next loop turn before they space out to 1 ms. */
 const QUICK_RETRIES = 3;
 
+/**
+ * The writer's wal_autocheckpoint, in pages: a safety net only. The server's primary
+ * checkpoints the queue on a thread (queue-checkpointer.ts) and keeps the WAL under ~16 MiB;
+ * SQLite's default of 1,000 pages had every worker stall its loop on a checkpoint (copy and two
+ * fsyncs, up to 20+ ms) every couple of thousand events. 64 MiB is reached only when that thread
+ * is not there: in-process apps (tests), or a thread that failed.
+ */
+const AUTOCHECKPOINT_PAGES = 16 * 1024;
+
 export class Enqueuer {
   #pending: Waiting[] = [];
   #scheduled = false;
@@ -76,6 +85,7 @@ export class Enqueuer {
     const durable = Number(sqlite.pragma('synchronous', { simple: true })) >= 2;
     this.#ownWriter = !sqlite.memory;
     this.#writer = this.#ownWriter ? openSqlite(sqlite.name, { sync: 'normal', busyTimeoutMs: 0, cacheKiB: 2 * 1024 }) : sqlite;
+    if (this.#ownWriter) this.#writer.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
     this.#walSync = durable && this.#ownWriter ? new WalSync(sqlite.name) : null;
     // Compiled once; rows are bound positionally in the column order of these values.
     const insertSql = db.kysely
