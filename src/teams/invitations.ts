@@ -1,7 +1,10 @@
 /**
  * Invitations: a one-time link that adds whoever opens it (signed in, or signing
  * up where registration allows) to a team with a role. Optionally bound to one
- * email address. Mail delivery comes later; until then the admin passes the link on.
+ * email address. The link is shown to the admin once; when the caller passes `mail` (the
+ * route does for an address with SMTP set up) it is also mailed there, queued in the outbox by
+ * the transaction that creates the invitation: no invitation loses its mail, no mail outlives
+ * a rolled-back invitation.
  */
 import { hashToken, looksLikeToken, newToken } from '../auth/tokens.js';
 import type { MainDb } from '../db/open.js';
