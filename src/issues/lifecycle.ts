@@ -203,6 +203,11 @@ function muteWording(spec: { kind?: unknown; ms?: unknown; count?: unknown; wind
   return spec.kind === 'forever' ? ['forever'] : [];
 }
 
+/** A mute in words, as the header and the history say it; the mute choices offered use it too. */
+export function muteLabel(spec: MuteSpec): string {
+  return muteWording(spec).filter((w): w is string => typeof w === 'string').join('');
+}
+
 export interface IssueState {
   status: string;
   resolved_in_release: string | null;

@@ -2,31 +2,29 @@
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { BadRequestError } from '../../errors.js';
-import type { MuteSpec, Resolution } from '../../issues/lifecycle.js';
+import { muteLabel, type MuteSpec, type Resolution } from '../../issues/lifecycle.js';
 import { field } from '../request-context.js';
 
 const DAY = 86_400_000;
 
 /** Mute durations offered: Sentry's "ignore for" choices. */
-export const MUTE_DURATIONS: ReadonlyArray<{ value: string; label: string; ms: number }> = [
-  { value: '1d', label: 'for a day', ms: DAY },
-  { value: '1w', label: 'for a week', ms: 7 * DAY },
-  { value: '1m', label: 'for a month', ms: 30 * DAY },
-  { value: '3m', label: 'for 3 months', ms: 90 * DAY },
+export const MUTE_DURATIONS: ReadonlyArray<{ value: string; ms: number }> = [
+  { value: '1d', ms: DAY },
+  { value: '1w', ms: 7 * DAY },
+  { value: '1m', ms: 30 * DAY },
+  { value: '3m', ms: 90 * DAY },
 ];
 
-function windowLabel(ms: number): string {
-  if (ms % DAY === 0) return ms === DAY ? '24 hours' : `${ms / DAY} days`;
-  if (ms % 3_600_000 === 0) return ms === 3_600_000 ? 'an hour' : `${ms / 3_600_000} hours`;
-  return `${ms / 60_000} minutes`;
-}
-
-/** Every mute choice a page offers, volume conditions from MUTE_VOLUME_CHOICES. */
+/** Every mute choice a page offers, volume conditions from MUTE_VOLUME_CHOICES. Worded by
+ * muteLabel, as the header and history will say it once chosen ("1 day", not "24 hours"). */
 export function muteChoices(config: Config): Array<{ value: string; label: string }> {
   return [
-    { value: 'forever', label: 'forever' },
-    ...MUTE_DURATIONS.map(({ value, label }) => ({ value, label })),
-    ...config.muteVolumeChoices.map((c) => ({ value: `volume:${c.count}/${c.windowMs}`, label: `until ${c.count} events in ${windowLabel(c.windowMs)}` })),
+    { value: 'forever', label: muteLabel({ kind: 'forever' }) },
+    ...MUTE_DURATIONS.map(({ value, ms }) => ({ value, label: muteLabel({ kind: 'for', ms }) })),
+    ...config.muteVolumeChoices.map((c) => ({
+      value: `volume:${c.count}/${c.windowMs}`,
+      label: muteLabel({ kind: 'until_volume', count: c.count, windowMs: c.windowMs }),
+    })),
   ];
 }
 
