@@ -97,7 +97,7 @@ export async function acceptEnvelope(ctx: IngestContext, req: FastifyRequest, pr
     eventId,
     receivedAt,
     source: 'envelope',
-    headers: JSON.stringify(envelope.headers),
+    headers: envelope.headerText,
     payload: item.payload,
   });
   return { id: eventId };

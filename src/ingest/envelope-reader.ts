@@ -43,6 +43,9 @@ export interface EnvelopeItem {
 export interface ParsedEnvelope {
   /** The envelope header object; `{}` for an empty body. */
   headers: Record<string, unknown>;
+  /** The envelope header line as sent (a JSON object's text), `{}` for an empty body: what is
+   * stored, so that it need not be serialized again. */
+  headerText: string;
   /** Only the items whose type passed `opts.keep`, in envelope order. */
   items: EnvelopeItem[];
   /** All items seen, kept or not. */
@@ -85,6 +88,7 @@ export class EnvelopeReader {
 
   private state: State = 'header';
   private envelopeHeaders: Record<string, unknown> | undefined;
+  private envelopeHeaderText = '{}';
   private readonly kept: EnvelopeItem[] = [];
   private readonly droppedCounts = new Map<string, number>();
   private itemCount = 0;
@@ -158,6 +162,7 @@ export class EnvelopeReader {
     this.state = 'ended';
     return {
       headers: this.envelopeHeaders ?? {},
+      headerText: this.envelopeHeaderText,
       items: this.kept,
       itemCount: this.itemCount,
       // fromEntries defines own properties, so even a type named "__proto__" counts.
@@ -199,9 +204,11 @@ export class EnvelopeReader {
     if (end > start && buf[end - 1] === CR) end -= 1;
     if (end === start) return; // blank line: see the module comment
     if (end - start > this.maxHeaderBytes) throw this.headerTooLong();
-    const headers = parseHeader(buf.toString('utf8', start, end), this.nextHeaderName());
+    const text = buf.toString('utf8', start, end);
+    const headers = parseHeader(text, this.nextHeaderName());
     if (this.envelopeHeaders === undefined) {
       this.envelopeHeaders = headers;
+      this.envelopeHeaderText = text;
       this.onHeaders?.(headers);
     } else this.beginItem(headers);
   }

@@ -259,7 +259,18 @@ describe('EnvelopeReader on the conformance corpus', () => {
 
   it('envelope_empty.txt is `{}`: empty headers, no items', () => {
     expect(read('envelope_empty.txt').toString()).toBe('{}');
-    expect(parseEnvelope(read('envelope_empty.txt'), keepAll)).toEqual({ headers: {}, items: [], itemCount: 0, dropped: {} });
+    expect(parseEnvelope(read('envelope_empty.txt'), keepAll)).toEqual({ headers: {}, headerText: '{}', items: [], itemCount: 0, dropped: {} });
+  });
+
+  it('headerText is the envelope header line as sent (what the queue stores), without its line end', () => {
+    const line = '{ "event_id": "9ec79c33ec9942ab8353589fcb2e04dc", "dsn": "x",\t"dsn": "y" }';
+    const chunks = Buffer.from(`\n${line}\r\n{"type":"event","length":2}\n{}\n`);
+    const r = new EnvelopeReader(serverOpts);
+    for (let i = 0; i < chunks.length; i += 7) r.push(chunks.subarray(i, i + 7)); // the line spans chunks
+    const env = r.end();
+    expect(env.headerText).toBe(line);
+    expect(JSON.parse(env.headerText)).toEqual(env.headers);
+    expect(parseEnvelope(Buffer.alloc(0), serverOpts).headerText).toBe('{}');
   });
 
   it('envelope_binary.bin (the spec example): keeps the event after a dropped attachment, \\r\\n stays in payload', () => {
