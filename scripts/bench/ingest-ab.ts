@@ -11,6 +11,7 @@
  * round starts fresh servers; the order alternates.
  *
  * Options: --rounds 4 --duration 10 --warmup 2 --connections 16 --workers 1 --mix small
+ *          --foreman (each side with its foreman digesting meanwhile; its CPU is counted too)
  */
 import path from 'node:path';
 import { drive } from './load.js';
@@ -30,6 +31,15 @@ interface Sample {
   serverMicros: number;
 }
 
+interface AbOptions {
+  duration: number;
+  warmup: number;
+  connections: number;
+  workers: number;
+  mix: Mix;
+  foreman: boolean;
+}
+
 function loadFor(s: SluiceRun, mix: Mix, connections: number) {
   const { projectId, key, dsn } = s.project;
   return {
@@ -41,11 +51,11 @@ function loadFor(s: SluiceRun, mix: Mix, connections: number) {
   };
 }
 
-async function round(sides: Side[], o: { duration: number; warmup: number; connections: number; workers: number; mix: Mix }): Promise<Sample[]> {
+async function round(sides: Side[], o: AbOptions): Promise<Sample[]> {
   const servers: SluiceRun[] = [];
   try {
     for (const side of sides) {
-      servers.push(await startSluice({ workers: o.workers, foreman: false, env: { QUEUE_SYNC: 'full' }, ...(side.dist ? { dist: side.dist } : {}) }));
+      servers.push(await startSluice({ workers: o.workers, foreman: o.foreman, env: { QUEUE_SYNC: 'full' }, ...(side.dist ? { dist: side.dist } : {}) }));
     }
     const loads = servers.map((s) => loadFor(s, o.mix, o.connections));
     await Promise.all(loads.map((l) => drive({ ...l, duration: o.warmup })));
@@ -71,6 +81,7 @@ if (isMain(import.meta.url)) {
     connections: intArg(a, 'connections', 16),
     workers: intArg(a, 'workers', 1),
     mix: (a.get('mix') ?? 'small') as Mix,
+    foreman: a.has('foreman'),
   };
   const samples = new Map<Side['label'], Sample[]>([['new', []], ['ref', []]]);
   let better = 0;
@@ -85,8 +96,8 @@ if (isMain(import.meta.url)) {
     await sleep(300);
   }
   printTable(
-    `ingest A/B, side by side: median of ${o.rounds} rounds, ${o.duration} s each, ${o.connections} connections and ${o.workers} worker(s) per side, ${o.mix} mix; new used less CPU per event in ${better} of ${o.rounds}`,
-    ['build', 'events/s', 'p50 ms', 'p99 ms', 'errors (all rounds)', 'server CPU µs/event'],
+    `ingest A/B, side by side: median of ${o.rounds} rounds, ${o.duration} s each, ${o.connections} connections and ${o.workers} worker(s) per side${o.foreman ? ' and a foreman' : ''}, ${o.mix} mix; new used less CPU per event in ${better} of ${o.rounds}`,
+    ['build', 'events/s', 'p50 ms', 'p99 ms', 'errors (all rounds)', o.foreman ? 'server + foreman CPU µs/event' : 'server CPU µs/event'],
     (['new', 'ref'] as const).map((l) => {
       const xs = samples.get(l)!;
       return [

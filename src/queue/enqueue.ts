@@ -50,7 +50,7 @@ const QUICK_RETRIES = 3;
 
 /**
  * The writer's wal_autocheckpoint, in pages: a safety net only. The server's primary
- * checkpoints the queue on a thread (queue-checkpointer.ts) and keeps the WAL under ~16 MiB;
+ * checkpoints the queue on a thread (queue-checkpointer.ts) and keeps the WAL at a few MiB;
  * SQLite's default of 1,000 pages had every worker stall its loop on a checkpoint (copy and two
  * fsyncs, up to 20+ ms) every couple of thousand events. 64 MiB is reached only when that thread
  * is not there: in-process apps (tests), or a thread that failed.
