@@ -20,7 +20,9 @@ const log = createLogger(config, 'foreman', (workerData as { pretty: boolean }).
 // loop (foreman/foreman.ts); its queue writes only remove digested rows and file dead letters,
 // which a power loss may undo safely: the rows are digested again, idempotently.
 const syncMain = config.queue.sync === 'full';
-const main = openMainDb(config, { sync: 'normal' });
+// 8 MiB of page cache, not the 16 of the web workers' connections: the digest writes mostly
+// new rows and its hot pages fit; at 100k events 16 MiB digested no faster and cost ~15 MB of RSS.
+const main = openMainDb(config, { sync: 'normal', cacheKiB: 8 * 1024 });
 // The foreman reads the queue once, oldest first, and deletes what it read: 2 MiB of cache will do.
 const queue = openQueueDb(config, { sync: 'normal', cacheKiB: 2 * 1024 });
 const mailer = createMailer(config);
