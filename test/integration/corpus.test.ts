@@ -4,16 +4,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corpusFiles } from '../helpers/corpus-files.js';
 import { envelope, newEventId } from '../helpers/envelopes.js';
 import { CORPUS, Sluice } from '../helpers/processes.js';
 
-function filesUnder(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((d) => d.isFile() && d.name !== 'LICENSE' && !d.name.endsWith('.md'))
-    .map((d) => path.join(d.parentPath, d.name))
-    .sort();
-}
 
 /** Captured envelopes name the DSN they were sent with; a real SDK would name ours. */
 function withOurDsn(raw: Buffer, dsn: string): Buffer {
@@ -38,8 +32,8 @@ describe('conformance corpus through real processes', () => {
   const post = (endpoint: string, body: Buffer, headers: Record<string, string> = {}) =>
     fetch(`${sluice.url}/api/${project.projectId}/${endpoint}/`, { method: 'POST', body, headers: { ...auth(), ...headers } });
 
-  const events = filesUnder(path.join(CORPUS, 'events'));
-  const envelopes = filesUnder(path.join(CORPUS, 'envelopes'));
+  const events = corpusFiles(path.join(CORPUS, 'events'));
+  const envelopes = corpusFiles(path.join(CORPUS, 'envelopes'));
 
   it('has the corpus', () => {
     expect(events.length).toBeGreaterThanOrEqual(161);

@@ -15,19 +15,13 @@ import { createProject } from '../../src/projects/projects.js';
 import { upsertMember } from '../../src/teams/members.js';
 import { createTeam } from '../../src/teams/teams.js';
 import { testApp, type TestApp } from '../helpers/app.js';
+import { corpusFiles } from '../helpers/corpus-files.js';
 import { digestInto } from '../helpers/digest.js';
 import { newEventId } from '../helpers/envelopes.js';
 import { expectWholePage } from '../helpers/pages.js';
 import { CORPUS } from '../helpers/processes.js';
 import { addUser, get, signedIn, type Browser } from '../helpers/web.js';
 
-function filesUnder(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((d) => d.isFile() && d.name !== 'LICENSE' && !d.name.endsWith('.md'))
-    .map((d) => path.join(d.parentPath, d.name))
-    .sort();
-}
 
 interface CorpusEvent {
   source: string;
@@ -37,10 +31,10 @@ interface CorpusEvent {
 /** Every corpus event: the bare ones, then the `event` items of the envelopes (with the envelope's event_id, which wins on the wire). */
 function corpusEvents(): CorpusEvent[] {
   const out: CorpusEvent[] = [];
-  for (const file of filesUnder(path.join(CORPUS, 'events'))) {
+  for (const file of corpusFiles(path.join(CORPUS, 'events'))) {
     out.push({ source: path.relative(CORPUS, file), event: JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> });
   }
-  for (const file of filesUnder(path.join(CORPUS, 'envelopes'))) {
+  for (const file of corpusFiles(path.join(CORPUS, 'envelopes'))) {
     const env = parseEnvelope(fs.readFileSync(file), { keep: (t) => t === 'event', maxItemBytes: 16 << 20 });
     for (const item of env.items) {
       const event = JSON.parse(item.payload.toString('utf8')) as Record<string, unknown>;

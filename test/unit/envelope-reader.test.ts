@@ -10,24 +10,13 @@ import {
   type EnvelopeReaderOptions,
   type ParsedEnvelope,
 } from '../../src/ingest/envelope-reader.js';
+import { prng } from '../helpers/prng.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CORPUS = path.resolve(here, '../../../shared/corpus/envelopes');
 
 // ---------------------------------------------------------------------------
 // Feeding helpers
-
-/** Deterministic PRNG (mulberry32) so a failing split can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Chunker = (remaining: number) => number;
 

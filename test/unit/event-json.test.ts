@@ -9,6 +9,7 @@ import { BadRequestError } from '../../src/errors.js';
 import { parseEnvelope } from '../../src/ingest/envelope-reader.js';
 import { checkEventJson, MAX_DEPTH } from '../../src/ingest/event-json.js';
 import { parseJsonLenient } from '../../src/ingest/lenient-json.js';
+import { corpusFiles } from '../helpers/corpus-files.js';
 import { CORPUS } from '../helpers/processes.js';
 
 const ID = '0123456789abcdef0123456789abcdef';
@@ -38,13 +39,6 @@ function foreman(buf: Buffer): 'object' | 'not an object' | 'error' {
 /** `{"a": [[[…]]]}` nested `depth` deep in all, the top-level object included. */
 const nested = (depth: number) => `{"a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
 
-function filesUnder(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((d) => d.isFile() && d.name !== 'LICENSE' && !d.name.endsWith('.md'))
-    .map((d) => path.join(d.parentPath, d.name))
-    .sort();
-}
 
 describe('checkEventJson accepts', () => {
   it.each([
@@ -148,8 +142,8 @@ describe('the top-level event_id', () => {
 });
 
 describe('the conformance corpus', () => {
-  const events = filesUnder(path.join(CORPUS, 'events'));
-  const envelopes = filesUnder(path.join(CORPUS, 'envelopes'));
+  const events = corpusFiles(path.join(CORPUS, 'events'));
+  const envelopes = corpusFiles(path.join(CORPUS, 'envelopes'));
 
   it('accepts every corpus event, with the event_id the foreman would read', () => {
     expect(events.length).toBeGreaterThanOrEqual(161);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareReleases, parseVersion, releaseLine, withLines, type ReleaseInfo } from '../../src/releases/release-order.js';
+import { prng } from '../helpers/prng.js';
 
 /** A release alone in its line's first-seen moment: enough for comparisons within one package. */
 const r = (version: string, firstSeen = 0, lineFirstSeen = 0): ReleaseInfo => ({ version, firstSeen, lineFirstSeen });
@@ -69,17 +70,6 @@ describe('lines', () => {
   });
 });
 
-/** mulberry32: a small seeded PRNG, so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomReleases(rand: () => number): Array<{ version: string; firstSeen: number }> {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
