@@ -62,6 +62,19 @@ export interface DigesterOptions {
   readonly tagFlush?: FlushPolicy;
 }
 
+/**
+ * SQLite's errors of the database itself — its write lock held elsewhere past busy_timeout, a
+ * full disk, an I/O error — not of an event. Written event by event, every event would fail
+ * alike and be dead-lettered, and a dead letter is never digested: the caller keeps the batch
+ * queued and writes it again later instead.
+ */
+const DATABASE_FAULT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|NOMEM|READONLY|CANTOPEN|CORRUPT|NOTADB|PROTOCOL)/;
+
+export function isDatabaseFault(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && DATABASE_FAULT.test(code);
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -121,6 +134,8 @@ export class Digester {
   /**
    * Writes rows whose preparations (same order) were made elsewhere, e.g. on a worker thread.
    * `last`: nothing more is queued, so the tag counts are written now too.
+   * Throws an isDatabaseFault() error, with nothing dead-lettered: write the rows again later
+   * (the events stored before it are then skipped as duplicates).
    */
   write(rows: readonly QueueRow[], preps: readonly Preparation[], last = true): BatchOutcome {
     if (preps.length !== rows.length) throw new Error(`write: ${rows.length} rows but ${preps.length} preparations`);
@@ -135,6 +150,7 @@ export class Digester {
     try {
       outcome = this.#commit(ready, last);
     } catch (err) {
+      if (isDatabaseFault(err)) throw err;
       // Something in the batch breaks the transaction. Find it by writing the
       // events one by one: the good ones go in, the bad one is dead-lettered.
       this.log.warn({ err, events: ready.length }, 'digest batch failed; retrying event by event');
@@ -148,6 +164,7 @@ export class Digester {
           outcome.newIssueIds.push(...one.newIssueIds);
           outcome.alerts += one.alerts;
         } catch (e) {
+          if (isDatabaseFault(e)) throw e;
           outcome.dead.push({ row: r.row, error: `could not store the event: ${message(e)}` });
         }
       }

@@ -13,7 +13,9 @@
  *   recognised and skipped — so in effect every acknowledged event is stored
  *   EXACTLY ONCE, whatever point a kill -9 hits.
  * - An event that cannot be digested goes to the dead_letters table with its
- *   error and raw bytes; it never blocks the rows behind it.
+ *   error and raw bytes; it never blocks the rows behind it. A batch that the main DB
+ *   itself refuses (lock held past busy_timeout, disk full) is no event's fault: it stays
+ *   queued and is written again a little later.
  * - Exactly one foreman runs per data directory (lock.ts).
  * - State changes caused by events (first seen, regressed, unmuted) commit in the
  *   digest transaction together with their alert mails in the outbox, which the
@@ -32,7 +34,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { MainDb, QueueDb } from '../db/open.js';
 import type { OutboxSender } from '../alerts/outbox-sender.js';
-import { Digester } from '../digest/digest-batch.js';
+import { Digester, isDatabaseFault } from '../digest/digest-batch.js';
 import { LifecycleApplier, unmuteDueIssues } from '../digest/lifecycle-apply.js';
 import { writeTransaction } from '../db/transaction.js';
 import { WalSync } from '../db/wal-sync.js';
@@ -53,6 +55,9 @@ const UNMUTE_SWEEP_MS = 5000;
  * the slow poll.
  */
 const RECHECK_MS = [2, 20, 100];
+
+/** How long to wait before writing again a batch the main DB refused (isDatabaseFault). */
+const FAULT_RETRY_MS = 1000;
 
 export interface ForemanStats {
   batches: number;
@@ -142,11 +147,12 @@ export class Foreman {
       // Hand the worker the batch after this one before writing this one.
       this.#watcher.clear();
       next = this.#take();
-      this.#write(current.rows, preps, next === null);
+      if (!(await this.#writeWhenPossible(current.rows, preps, next === null))) break;
       // Let signals, the watcher's events and finished fsyncs in between batches.
       await new Promise((r) => setImmediate(r));
     }
-    this.#digester.flushTags(); // else the next start counts them again from the events
+    // Else the next start counts them again from the events, which is as good, only slower.
+    this.#tolerateFault('tag flush at stop', () => this.#digester.flushTags());
     // A round that ends may start the next one for batches written meanwhile: wait for all.
     while (this.#syncing || this.#unsynced.length > 0) await (this.#syncing ?? this.#sync());
     await this.#preparer.close();
@@ -158,6 +164,30 @@ export class Foreman {
     if (rows.length === 0) return null;
     this.#takenThrough = rows.at(-1)!.id;
     return { rows, preps: this.#preparer.prepare(rows) };
+  }
+
+  /**
+   * #write, again and again while the main DB refuses it (its lock held by a long web write, a
+   * full disk): the rows stay queued meanwhile. False when stopped before it went in.
+   */
+  async #writeWhenPossible(rows: QueueRow[], preps: Preparation[], last: boolean): Promise<boolean> {
+    for (;;) {
+      if (this.#tolerateFault('digest', () => this.#write(rows, preps, last))) return true;
+      await new Promise((r) => setTimeout(r, FAULT_RETRY_MS));
+      if (this.#stopping) return false;
+    }
+  }
+
+  /** Runs fn; an isDatabaseFault() error is logged and gives false, any other is thrown. */
+  #tolerateFault(what: string, fn: () => void): boolean {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      if (!isDatabaseFault(err)) throw err;
+      this.log.error({ err }, `${what}: the main database refused the write; trying again later`);
+      return false;
+    }
   }
 
   /** Digests prepared rows, then has them leave the queue once the commit is durable. */
@@ -221,7 +251,11 @@ export class Foreman {
     const now = Date.now();
     if (now - this.#sweptAt < UNMUTE_SWEEP_MS) return;
     this.#sweptAt = now;
-    const mails = writeTransaction(this.main.sqlite, 'unmute-sweep', () => unmuteDueIssues(this.main, this.#lifecycle, now), this.log);
+    let mails = 0;
+    // Refused, the sweep waits for its next turn.
+    this.#tolerateFault('unmute sweep', () => {
+      mails = writeTransaction(this.main.sqlite, 'unmute-sweep', () => unmuteDueIssues(this.main, this.#lifecycle, now), this.log);
+    });
     if (mails > 0) this.outbox?.wake();
   }
 
