@@ -122,7 +122,15 @@ export class Digester {
   #replay(): void {
     if (this.#replayed) return;
     this.#replayed = true;
-    const n = this.#tags.replay(this.db);
+    let n: number;
+    try {
+      n = this.#tags.replay(this.db, (eventId, err) => this.log.warn({ err, eventId }, 'stored event unreadable; its tags are not counted'));
+    } catch (err) {
+      // Part of the replay is in the sums, and the mark would move past the rest: start over.
+      this.#tags.lost();
+      this.#replayed = false;
+      throw err;
+    }
     if (n > 0) this.log.info({ events: n }, 'tag counts of events stored after the last flush counted again');
   }
 

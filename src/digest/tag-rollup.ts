@@ -145,9 +145,10 @@ export class TagRollup {
 
   /**
    * At start, and after lost(): counts again the tags of the events stored after the mark
-   * (a crash or a rollback took the sums in memory with it). Reads in pages.
+   * (a crash or a rollback took the sums in memory with it). Reads in pages. If it throws
+   * (a read error), the sums hold part of the replay: call lost() and replay again later.
    */
-  replay(db: MainDb): number {
+  replay(db: MainDb, onUnreadable?: (eventId: number, err: unknown) => void): number {
     const mark = db.first(db.kysely.selectFrom('digest_state').select('tags_through_event').where('id', '=', 1))?.tags_through_event ?? 0;
     this.#through = Math.max(this.#through, mark);
     let replayed = 0;
@@ -161,7 +162,18 @@ export class TagRollup {
           .limit(1000),
       );
       if (events.length === 0) return replayed;
-      for (const e of events) this.addEvent(e.issue_id, storedEventTags(e), e.timestamp);
+      for (const e of events) {
+        let tags: string[];
+        try {
+          tags = storedEventTags(e);
+        } catch (err) {
+          // A stored row we cannot read back (edited by hand, say) loses its tags, not the
+          // tags of every event after it.
+          onUnreadable?.(e.id, err);
+          continue;
+        }
+        this.addEvent(e.issue_id, tags, e.timestamp);
+      }
       this.#through = events.at(-1)!.id;
       replayed += events.length;
     }

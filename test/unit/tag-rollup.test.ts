@@ -106,6 +106,23 @@ describe('tag rollup', () => {
     expect(mark(crashed.main)).toBe(90);
   });
 
+  it('after a crash, a stored event that cannot be read back loses its own tags only', async () => {
+    const ref = await freshDb();
+    const eager = new Digester(ref.main, log);
+    const crashed = await freshDb();
+    const before = new Digester(crashed.main, log, HOLD);
+    const own = (rs: QueueRow[], pid: number) => rs.map((r) => ({ ...r, project_id: pid }));
+    const [a, b] = [rows(0, 30, 12), rows(0, 10, 13)];
+    before.write(own(a, crashed.projectId), a.map((r) => prepareEvent(r)), false); // held, then lost
+    // Event 5 of the lost sums no longer parses; in the reference it was never digested.
+    crashed.main.sqlite.prepare("UPDATE events SET data = '{' WHERE id = 5").run();
+    const after = new Digester(crashed.main, log, HOLD);
+    after.write(own(b, crashed.projectId), b.map((r) => prepareEvent(r)), true);
+    eager.digest(own([...a.slice(0, 4), ...a.slice(5), ...b], ref.projectId));
+    expect(tagTable(crashed.main)).toEqual(tagTable(ref.main));
+    expect(mark(crashed.main)).toBe(40);
+  });
+
   it('a batch that rolls back leaves no counts behind; its good events are counted once', async () => {
     const db = await freshDb();
     const d = new Digester(db.main, log, HOLD);
