@@ -222,16 +222,26 @@ export class Foreman {
     const round = (this.#walSync?.syncAsync() ?? Promise.resolve()).then(
       () => {
         const lastId = batches.at(-1)!.lastId;
+        let refused = false;
         try {
           finishBatch(this.queue, lastId, batches.flatMap((b) => b.dead), this.log);
           if (lastId === this.#takenThrough) this.#takenThrough = 0;
         } catch (err) {
-          // The queue keeps the rows: they are digested again (idempotently) after the restart.
-          this.#die(err, 'could not remove digested rows from the queue');
+          // The queue keeps the rows either way: they are digested again (idempotently) after
+          // a restart. A refused write (the queue's lock held too long, a full disk) is tried
+          // again later rather than restarting the service; at stop, the next start does it.
+          if (!isDatabaseFault(err)) this.#die(err, 'could not remove digested rows from the queue');
+          this.log.error({ err }, 'the queue database refused to remove digested rows; trying again later');
+          refused = !this.#stopping;
+          if (refused) this.#unsynced.unshift(...batches);
         }
         if (batches.some((b) => b.alerts > 0)) this.outbox?.wake();
         this.#syncing = null;
-        if (this.#unsynced.length > 0) void this.#sync();
+        if (refused) {
+          setTimeout(() => {
+            if (!this.#syncing && this.#unsynced.length > 0) void this.#sync();
+          }, FAULT_RETRY_MS);
+        } else if (this.#unsynced.length > 0) void this.#sync();
       },
       // After a failed fsync the kernel may have dropped the dirty pages, and a later fsync
       // would report success without them (fsyncgate): only a restart, which digests the
