@@ -59,16 +59,7 @@ export function largeCorpusEvents(): Json[] {
 }
 
 /** Deterministic PRNG (mulberry32), so that every run sends the same data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../../test/helpers/prng.js';
 
 const ROUTES = ['checkout', 'cart', 'login', 'search', 'profile', 'orders', 'admin', 'billing'];
 

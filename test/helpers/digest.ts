@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { migrateAll } from '../../src/db/migrate.js';
 import { openMainDb, type MainDb } from '../../src/db/open.js';
 import { Digester } from '../../src/digest/digest-batch.js';
@@ -44,11 +44,24 @@ export interface DigestDb {
   close(): void;
 }
 
-export async function digestDb(): Promise<DigestDb> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-digest-'));
+/** A main DB in a fresh temp data dir, migrated to the latest schema; remove() closes and deletes it. */
+export async function freshMainDb(label = 'digest'): Promise<{ main: MainDb; config: Config; remove(): void }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sluice-${label}-`));
   const config = loadConfig({ DATA_DIR: dataDir, QUEUE_SYNC: 'normal' });
   await migrateAll(config);
   const main = openMainDb(config);
+  return {
+    main,
+    config,
+    remove() {
+      if (main.sqlite.open) main.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function digestDb(): Promise<DigestDb> {
+  const { main, remove } = await freshMainDb();
   const projectId = createProject(main, 'One').project.id;
   const otherProjectId = createProject(main, 'Two').project.id;
   return {
@@ -58,9 +71,6 @@ export async function digestDb(): Promise<DigestDb> {
     digest(events, pid = projectId) {
       digestInto(main, pid, events);
     },
-    close() {
-      main.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
+    close: remove,
   };
 }

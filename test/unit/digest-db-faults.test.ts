@@ -2,18 +2,14 @@
 // not because of one of its events, must not be dead-lettered: the events are good, and a
 // dead letter is never digested. The digest throws instead, the batch stays queued, and the
 // same rows go in once the database takes writes again.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { migrateAll } from '../../src/db/migrate.js';
-import { openMainDb, type MainDb } from '../../src/db/open.js';
+import type { MainDb } from '../../src/db/open.js';
 import { Digester } from '../../src/digest/digest-batch.js';
 import { createProject } from '../../src/projects/projects.js';
 import type { QueueRow } from '../../src/queue/take-batch.js';
+import { freshMainDb } from '../helpers/digest.js';
 import { errorEvent } from '../helpers/envelopes.js';
 
 const log = pino({ level: 'silent' });
@@ -23,14 +19,8 @@ afterEach(() => {
 });
 
 async function freshDb(): Promise<{ main: MainDb; projectId: number; file: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-faults-'));
-  const config = loadConfig({ DATA_DIR: dataDir, QUEUE_SYNC: 'normal' });
-  await migrateAll(config);
-  const main = openMainDb(config);
-  cleanups.push(() => {
-    if (main.sqlite.open) main.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const { main, config, remove } = await freshMainDb('faults');
+  cleanups.push(remove);
   return { main, projectId: createProject(main, 'Faults').project.id, file: config.mainDbPath };
 }
 

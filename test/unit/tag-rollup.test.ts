@@ -2,18 +2,16 @@
 // batches land in issue_tags exactly once — when due, when the queue runs empty, or after a
 // crash by counting the stored events again — and issues deleted meanwhile are skipped.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { migrateAll } from '../../src/db/migrate.js';
-import { openMainDb, type MainDb } from '../../src/db/open.js';
+import type { MainDb } from '../../src/db/open.js';
 import { Digester } from '../../src/digest/digest-batch.js';
 import { prepareEvent } from '../../src/digest/prepare-event.js';
 import { storedEventTags } from '../../src/digest/tag-rollup.js';
 import { createProject } from '../../src/projects/projects.js';
 import type { QueueRow } from '../../src/queue/take-batch.js';
+import { freshMainDb } from '../helpers/digest.js';
 import { newEventId } from '../helpers/envelopes.js';
 import { CORPUS } from '../helpers/processes.js';
 
@@ -24,16 +22,10 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function freshDb(): Promise<{ main: MainDb; projectId: number; dataDir: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-rollup-'));
-  const config = loadConfig({ DATA_DIR: dataDir, QUEUE_SYNC: 'normal' });
-  await migrateAll(config);
-  const main = openMainDb(config);
-  cleanups.push(() => {
-    if (main.sqlite.open) main.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-  return { main, projectId: createProject(main, 'Tags').project.id, dataDir };
+async function freshDb(): Promise<{ main: MainDb; projectId: number }> {
+  const { main, remove } = await freshMainDb('rollup');
+  cleanups.push(remove);
+  return { main, projectId: createProject(main, 'Tags').project.id };
 }
 
 let queueId = 1;
