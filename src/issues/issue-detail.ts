@@ -1,23 +1,17 @@
 /** Query module for one issue: its row, its tag distributions and its event histogram. */
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import type { IssuesTable } from '../db/main-schema.js';
 import type { MainDb } from '../db/open.js';
 import { NotFoundError } from '../errors.js';
 import type { IssueRow } from './issue-list.js';
 
-export interface IssueDetail extends IssueRow {
-  grouping_key: string;
-  type: string | null;
-  value: string | null;
-  platform: string;
-  /** How it is resolved or muted, for the header (lifecycle.ts stateWording). */
-  resolved_at: number | null;
-  resolved_in_release: string | null;
-  resolved_after_release: string | null;
-  muted_at: number | null;
-  muted_until: number | null;
-  mute_count: number | null;
-  mute_window_ms: number | null;
-}
+/** Beyond the list's row: what the header shows, including how it is resolved or muted (lifecycle.ts stateWording). */
+const DETAIL_COLUMNS = [
+  'grouping_key', 'type', 'value', 'platform',
+  'resolved_at', 'resolved_in_release', 'resolved_after_release', 'muted_at', 'muted_until', 'mute_count', 'mute_window_ms',
+] as const;
+
+export type IssueDetail = IssueRow & Pick<Selectable<IssuesTable>, (typeof DETAIL_COLUMNS)[number]>;
 
 /**
  * The issue, if it belongs to one of `projectIds` (the caller's visible projects).
@@ -27,10 +21,7 @@ export function getIssue(db: MainDb, issueId: number, projectIds: readonly numbe
   const row = db.first(
     db.kysely
       .selectFrom('issues')
-      .select([
-        'id', 'project_id', 'title', 'culprit', 'level', 'status', 'event_count', 'first_seen', 'last_seen', 'grouping_key', 'type', 'value', 'platform',
-        'resolved_at', 'resolved_in_release', 'resolved_after_release', 'muted_at', 'muted_until', 'mute_count', 'mute_window_ms',
-      ])
+      .select(['id', 'project_id', 'title', 'culprit', 'level', 'status', 'event_count', 'first_seen', 'last_seen', ...DETAIL_COLUMNS])
       .where('id', '=', issueId)
       .where('project_id', 'in', projectIds.length ? [...projectIds] : [-1]),
   );
