@@ -227,6 +227,21 @@ function url(env: Env, name: string, fallback: string): string {
   return raw.replace(/\/+$/, '');
 }
 
+/** EMAIL_*, read only when EMAIL_HOST is set. */
+function smtpSettings(env: Env): NonNullable<Config['email']['smtp']> {
+  const secure = oneOf(env, 'EMAIL_SECURE', 'false', ['true', 'false']) === 'true';
+  return {
+    host: str(env, 'EMAIL_HOST', ''),
+    // 587: the submission port, which every provider offers with STARTTLS; 465 for TLS from the first byte.
+    port: int(env, 'EMAIL_PORT', secure ? 465 : 587, 1, 65535),
+    user: env.EMAIL_USER?.trim() || undefined,
+    password: env.EMAIL_PASSWORD || undefined,
+    secure,
+    // opportunistic: use TLS when the server offers it, as most MTAs do.
+    starttls: oneOf(env, 'EMAIL_STARTTLS', 'opportunistic', ['require', 'opportunistic', 'off']),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   // ./data: the embedded default, so `npm start` works on a fresh clone with no setup.
   const dataDir = path.resolve(str(env, 'DATA_DIR', 'data'));
@@ -279,18 +294,7 @@ export function loadConfig(env: Env = process.env): Config {
       tagFlushRows: int(env, 'FOREMAN_TAG_FLUSH_ROWS', 50_000, 0, 1_000_000),
     },
     email: {
-      smtp: env.EMAIL_HOST?.trim()
-        ? {
-            host: str(env, 'EMAIL_HOST', ''),
-            // 587: the submission port, which every provider offers with STARTTLS; 465 for TLS from the first byte.
-            port: int(env, 'EMAIL_PORT', oneOf(env, 'EMAIL_SECURE', 'false', ['true', 'false']) === 'true' ? 465 : 587, 1, 65535),
-            user: env.EMAIL_USER?.trim() || undefined,
-            password: env.EMAIL_PASSWORD || undefined,
-            secure: oneOf(env, 'EMAIL_SECURE', 'false', ['true', 'false']) === 'true',
-            // opportunistic: use TLS when the server offers it, as most MTAs do.
-            starttls: oneOf(env, 'EMAIL_STARTTLS', 'opportunistic', ['require', 'opportunistic', 'off']),
-          }
-        : undefined,
+      smtp: env.EMAIL_HOST?.trim() ? smtpSettings(env) : undefined,
       // A From on the server's own host: mail from a made-up domain is often refused.
       from: str(env, 'EMAIL_FROM', `Sluice <sluice@${new URL(baseUrl).hostname}>`),
     },
